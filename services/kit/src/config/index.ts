@@ -1,0 +1,3 @@
+export { baseSettings } from './base.js';
+export { configOrExit } from './exit.js';
+export * from './parse.js';

@@ -1,0 +1,3 @@
+export { type DecodeErrorClass, EventCodec, EventDecodeError, EventSchemaError } from './codec.js';
+export { causedBy, createEvent, type Event, type EventContext } from './event.js';
+export { childTraceparent, traceIdOf } from './trace.js';

@@ -1,0 +1,72 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The Kafka and outbox metrics of ARCHITECTURE section 8, registered on one service's registry. */
+export function createKitMetrics(registry: Registry) {
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry });
+  return {
+    produced: new Counter({
+      name: 'kafka_messages_produced_total',
+      help: 'Records published',
+      labelNames: ['topic'],
+      registers,
+    }),
+    consumed: new Counter({
+      name: 'kafka_messages_consumed_total',
+      help: 'Records processed and committed',
+      labelNames: ['topic', 'group'],
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'kafka_messages_duplicate_total',
+      help: 'Records skipped because the inbox had their ce_id',
+      labelNames: ['topic', 'group'],
+      registers,
+    }),
+    failed: new Counter({
+      name: 'kafka_messages_failed_total',
+      help: 'Handler attempts that threw',
+      labelNames: ['topic', 'group'],
+      registers,
+    }),
+    retried: new Counter({
+      name: 'kafka_messages_retried_total',
+      help: 'Handler retries after a failure',
+      labelNames: ['topic', 'group'],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: 'kafka_messages_dead_lettered_total',
+      help: 'Records sent to the dead-letter topic',
+      labelNames: ['topic', 'group', 'error_class'],
+      registers,
+    }),
+    processing: new Histogram({
+      name: 'kafka_batch_processing_seconds',
+      help: 'Time to process one fetched batch, from handler start to offset commit',
+      labelNames: ['topic', 'group'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    lag: new Gauge({
+      name: 'kafka_consumer_lag',
+      help: 'High watermark minus the next offset to process',
+      labelNames: ['topic', 'partition', 'group'],
+      registers,
+    }),
+    rebalances: new Counter({
+      name: 'kafka_consumer_rebalances_total',
+      help: 'Group joins of this consumer',
+      labelNames: ['group'],
+      registers,
+    }),
+    outboxBacklog: new Gauge({ name: 'outbox_backlog', help: 'Outbox rows not yet published', registers }),
+    outboxAge: new Gauge({
+      name: 'outbox_oldest_age_seconds',
+      help: 'Age of the oldest unpublished outbox row',
+      registers,
+    }),
+  };
+}
+
+export type KitMetrics = ReturnType<typeof createKitMetrics>;
