@@ -1,3 +1,4 @@
+export { applyTopicSpecs } from './apply.js';
 export { loadTopicSpecs } from './load.js';
 export { configDrift, fitToCluster, isEmptyPlan, planTopic } from './plan.js';
 export {

@@ -1,0 +1,19 @@
+export * from './config/index.js';
+export { DLQ_HEADERS, deadLetter, retryDelayMs } from './consumer/dead-letter.js';
+export { type HandlerContext, type Handlers, type RunningConsumer, startConsumer } from './consumer/runner.js';
+export type { Db, Queryable } from './db/types.js';
+export * from './events/index.js';
+export { claimEvents } from './inbox.js';
+export {
+  type FetchedBatch,
+  type KafkaOptions,
+  openProducer,
+  openTopicAdmin,
+  type RecordProducer,
+  startGroupConsumer,
+  type TopicAdmin,
+} from './kafka/client.js';
+export * from './kafka/records.js';
+export { createLogger, type Logger } from './log.js';
+export { createKitMetrics, type KitMetrics } from './metrics.js';
+export * from './outbox/index.js';

@@ -1,0 +1,54 @@
+import type { EventPayloads, EventType } from '@ecom/schemas';
+import type { Db, Queryable } from '../db/types.js';
+import type { EventCodec } from '../events/codec.js';
+import { createEvent, type Event, type EventContext } from '../events/event.js';
+import type { OutgoingRecord } from '../kafka/records.js';
+import type { OutboxRelay } from './relay.js';
+import { insertOutbox } from './store.js';
+
+/** Adds an event to the current unit of work; it is published only if the transaction commits. */
+export type Emit = <T extends EventType>(type: T, data: EventPayloads[T], context: EventContext) => Event<T>;
+
+/**
+ * Collects the events of one unit of work, validated and encoded as they are emitted, so that a
+ * payload that breaks its schema fails the unit of work instead of reaching the topic.
+ */
+export class PendingEvents {
+  readonly records: OutgoingRecord[] = [];
+
+  constructor(
+    private readonly service: string,
+    private readonly codec: EventCodec,
+  ) {}
+
+  readonly emit: Emit = (type, data, context) => {
+    const event = createEvent(this.service, type, data, context);
+    this.records.push(this.codec.encode(event));
+    return event;
+  };
+
+  add(record: OutgoingRecord): void {
+    this.records.push(record);
+  }
+}
+
+/** Runs `work` in one transaction with the events it emits written to the outbox, then kicks the relay. */
+export class EventWriter {
+  constructor(
+    private readonly service: string,
+    private readonly codec: EventCodec,
+    private readonly db: Db,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async transact<T>(work: (tx: Queryable, emit: Emit) => Promise<T>): Promise<T> {
+    const pending = new PendingEvents(this.service, this.codec);
+    const result = await this.db.transaction(async (tx) => {
+      const value = await work(tx, pending.emit);
+      await insertOutbox(tx, pending.records);
+      return value;
+    });
+    if (pending.records.length > 0) this.relay.kick();
+    return result;
+  }
+}
