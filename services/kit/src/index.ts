@@ -17,3 +17,13 @@ export * from './kafka/records.js';
 export { createLogger, type Logger } from './log.js';
 export { createKitMetrics, type KitMetrics } from './metrics.js';
 export * from './outbox/index.js';
+export {
+  startService,
+  runService,
+  type ServiceDefinition,
+  type ServiceDeps,
+  type RunningService,
+  type BaseConfig,
+} from './service.js';
+export * from './http/index.js';
+export * from './db/index.js';

@@ -55,7 +55,7 @@ export class EventCodec {
       'content-type': 'application/json',
     };
     if (event.causationId) headers.ce_causationid = event.causationId;
-    const key = (event.data as Record<string, unknown>)[route.key];
+    const key = (event.data as unknown as Record<string, unknown>)[route.key];
     return { topic: route.topic, key: String(key), value: Buffer.from(JSON.stringify(event.data)), headers };
   }
 

@@ -1,0 +1,29 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { repoPath } from './repo.js';
+import type { ProcessSpec } from './supervisor.js';
+
+/** The services that exist in this checkout: every services/<name> with a built dist/main.js, but the kit. */
+export function discoverServices(): string[] {
+  return readdirSync(repoPath('services'))
+    .filter((name) => name !== 'kit' && existsSync(repoPath('services', name, 'dist/main.js')))
+    .sort();
+}
+
+export interface StackEnv {
+  kafkaBrokers: string;
+  /** Unset: each service falls back to embedded PGlite in its own folder under .local/pglite. */
+  databaseUrl: string | undefined;
+}
+
+/** How to run each service as a process of the one-machine stack; ports are the services' own defaults. */
+export function serviceProcesses(names: string[], stack: StackEnv): ProcessSpec[] {
+  return names.map((name) => ({
+    name,
+    command: process.execPath,
+    args: ['--enable-source-maps', repoPath('services', name, 'dist/main.js')],
+    env: {
+      KAFKA_BROKERS: stack.kafkaBrokers,
+      ...(stack.databaseUrl ? { DATABASE_URL: stack.databaseUrl } : { PGLITE_DIR: repoPath('.local/pglite', name) }),
+    },
+  }));
+}

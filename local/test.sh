@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# npm test: type-check, check generated files, then unit and integration tests. The integration
+# tests' global setup (local/src/test-setup.ts) starts the real Kafka broker, PostgreSQL and
+# kube-apiserver they run against. Extra arguments go to vitest (e.g. `npm test -- --project unit`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source local/lib.sh
+
+ensure_node_modules
+build
+step "checking generated files are up to date"
+npm run --silent check-generated -w @ecom/schemas
+if [ -f operator/scripts/generate-crds.ts ]; then npm run --silent generate:crds -w @ecom/operator -- --check; fi
+
+step "running tests (vitest)"
+mkdir -p .local
+set +e
+npx vitest run --reporter=default --reporter=json --outputFile.json=.local/vitest-report.json "$@"
+status=$?
+set -e
+# One plain closing line, whatever the reporter printed above.
+node -e '
+  const r = require("./.local/vitest-report.json");
+  const skipped = r.numPendingTests + r.numTodoTests;
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+' 2>/dev/null || true
+exit $status

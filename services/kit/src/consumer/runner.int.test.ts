@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../db/types.js';
+import { EventCodec } from '../events/codec.js';
+import { createEvent, type Event } from '../events/event.js';
+import { openProducer, openTopicAdmin, type RecordProducer, type TopicAdmin } from '../kafka/client.js';
+import type { OutgoingRecord } from '../kafka/records.js';
+import { createKitMetrics, type KitMetrics } from '../metrics.js';
+import { OutboxRelay } from '../outbox/relay.js';
+import { createTestTopic, eventually, readTopic, testDb, testKafka, testLogger, uniqueName } from '../testing/index.js';
+import { type Handlers, type RunningConsumer, startConsumer } from './runner.js';
+
+const codec = new EventCodec();
+let db: Db;
+let producer: RecordProducer;
+let admin: TopicAdmin;
+const running: Array<{ close(): Promise<void> } | OutboxRelay> = [];
+
+beforeAll(async () => {
+  db = await testDb();
+  await db.query('CREATE TABLE effects (order_id text NOT NULL, ce_id text NOT NULL)');
+  producer = await openProducer(testKafka('test-producer'));
+  admin = await openTopicAdmin(testKafka('test-admin'));
+});
+
+afterEach(async () => {
+  for (const r of running.splice(0)) await (r instanceof OutboxRelay ? r.stop() : r.close());
+});
+
+afterAll(async () => {
+  await producer.close();
+  await admin.close();
+  await db.close();
+});
+
+function orderCreated(orderId = randomUUID()): Event<'ecom.order.created.v1'> {
+  return createEvent(
+    'test',
+    'ecom.order.created.v1',
+    {
+      orderId,
+      customerId: 'c-1',
+      items: [{ productId: 'p-1', quantity: 1, price: '5.00' }],
+      totalAmount: '5.00',
+      currency: 'EUR',
+      paymentMethod: 'card',
+      status: 'CREATED',
+      orderDate: new Date().toISOString(),
+    },
+    { correlationId: orderId },
+  );
+}
+
+interface Harness {
+  topic: string;
+  group: string;
+  metrics: KitMetrics;
+  consumer: RunningConsumer;
+  publish(records: OutgoingRecord[]): Promise<void>;
+  /** Waits until the group committed everything on the topic. */
+  caughtUp(): Promise<void>;
+}
+
+async function harness(handlers: Handlers): Promise<Harness> {
+  const topic = uniqueName('test.orders');
+  const group = uniqueName('group');
+  await createTestTopic(topic);
+  const metrics = createKitMetrics(new Registry());
+  const logger = testLogger();
+  const relay = new OutboxRelay({ db, producer, metrics, logger, sweepMs: 200 });
+  relay.start();
+  const consumer = await startConsumer({
+    service: 'test',
+    groupId: group,
+    topics: [topic],
+    handlers,
+    kafka: testKafka('test-consumer'),
+    db,
+    codec,
+    relay,
+    metrics,
+    logger,
+    maxAttempts: 3,
+    retryBaseMs: 20,
+  });
+  running.push(consumer, relay);
+  return {
+    topic,
+    group,
+    metrics,
+    consumer,
+    publish: (records) => producer.send(records.map((r) => ({ ...r, topic }))),
+    caughtUp: async () => {
+      await eventually(async () => {
+        const lag = await admin.groupLag(group, topic);
+        return [...lag.values()].every((l) => l === 0) ? true : undefined;
+      }, `group ${group} to commit everything on ${topic}`);
+    },
+  };
+}
+
+const recordEffect: Handlers = {
+  'ecom.order.created.v1': async (event, { tx }) => {
+    await tx.query('INSERT INTO effects (order_id, ce_id) VALUES ($1, $2)', [event.data.orderId, event.id]);
+  },
+};
+
+async function effectsOf(orderId: string): Promise<number> {
+  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM effects WHERE order_id = $1', [orderId]);
+  return Number(rows[0]?.n);
+}
+
+async function metricValue(metrics: KitMetrics, name: keyof KitMetrics): Promise<number> {
+  const { values } = await metrics[name].get();
+  return values.reduce((sum, v) => sum + v.value, 0);
+}
+
+async function deadLettersOf(ceId: string) {
+  const records = await readTopic('ecom.dlq', (rs) => rs.some((r) => r.headers.ce_id === ceId));
+  return records.filter((r) => r.headers.ce_id === ceId);
+}
+
+describe('consumer runner on the real broker and PostgreSQL', () => {
+  it('changes state once when the same record is delivered twice (inbox)', async () => {
+    const h = await harness(recordEffect);
+    const event = orderCreated();
+    const record = codec.encode(event);
+    await h.publish([record]);
+    await h.caughtUp();
+    await h.publish([record, record]);
+    await h.caughtUp();
+    expect(await effectsOf(event.data.orderId)).toBe(1);
+    expect(await metricValue(h.metrics, 'duplicates')).toBe(2);
+  });
+
+  it('retries a handler that fails twice, then commits its effect once', async () => {
+    let calls = 0;
+    const h = await harness({
+      'ecom.order.created.v1': async (event, ctx) => {
+        calls++;
+        if (calls <= 2) throw new Error(`transient failure ${calls}`);
+        await recordEffect['ecom.order.created.v1']?.(event, ctx);
+      },
+    });
+    const event = orderCreated();
+    await h.publish([codec.encode(event)]);
+    await h.caughtUp();
+    expect(calls).toBe(3);
+    expect(await effectsOf(event.data.orderId)).toBe(1);
+    expect(await metricValue(h.metrics, 'retried')).toBe(2);
+    expect(await metricValue(h.metrics, 'deadLettered')).toBe(0);
+  });
+
+  it('dead-letters a record whose handler always fails, with every error header, and moves on', async () => {
+    const poison = orderCreated();
+    const next = orderCreated();
+    const h = await harness({
+      'ecom.order.created.v1': async (event, ctx) => {
+        if (event.id === poison.id) throw new TypeError('cannot process this order');
+        await recordEffect['ecom.order.created.v1']?.(event, ctx);
+      },
+    });
+    const poisonRecord = codec.encode(poison);
+    await h.publish([poisonRecord, codec.encode(next)]);
+    await h.caughtUp();
+    expect(await effectsOf(next.data.orderId)).toBe(1);
+    expect(await effectsOf(poison.data.orderId)).toBe(0);
+
+    const [letter, ...more] = await deadLettersOf(poison.id);
+    expect(more).toEqual([]);
+    expect(letter?.key?.toString()).toBe(poisonRecord.key);
+    expect(letter?.value?.toString()).toBe(poisonRecord.value.toString());
+    expect(letter?.headers).toMatchObject({
+      ...poisonRecord.headers,
+      dlq_original_topic: h.topic,
+      dlq_original_partition: '0',
+      dlq_original_offset: '0',
+      dlq_consumer_group: h.group,
+      dlq_error_class: 'TypeError',
+      dlq_error_message: 'cannot process this order',
+      dlq_attempts: '3',
+    });
+    expect(letter?.headers.dlq_error_stack).toContain('TypeError: cannot process this order');
+    expect(Number(letter?.headers.dlq_original_timestamp)).toBeGreaterThan(0);
+    expect(Date.parse(letter?.headers.dlq_failed_at ?? '')).toBeGreaterThan(0);
+  });
+
+  it('sends non-JSON and schema-invalid records straight to the dead-letter topic', async () => {
+    let calls = 0;
+    const h = await harness({
+      'ecom.order.created.v1': async (event, ctx) => {
+        calls++;
+        await recordEffect['ecom.order.created.v1']?.(event, ctx);
+      },
+    });
+    const notJson = codec.encode(orderCreated());
+    notJson.value = Buffer.from('this is not json');
+    const invalid = codec.encode(orderCreated());
+    invalid.value = Buffer.from(JSON.stringify({ orderId: 'not-a-uuid' }));
+    const good = orderCreated();
+    await h.publish([notJson, invalid, codec.encode(good)]);
+    await h.caughtUp();
+    expect(calls).toBe(1);
+    expect(await effectsOf(good.data.orderId)).toBe(1);
+
+    const [jsonLetter] = await deadLettersOf(notJson.headers.ce_id as string);
+    expect(jsonLetter?.headers).toMatchObject({ dlq_error_class: 'InvalidJson', dlq_attempts: '1' });
+    expect(jsonLetter?.value?.toString()).toBe('this is not json');
+    const [schemaLetter] = await deadLettersOf(invalid.headers.ce_id as string);
+    expect(schemaLetter?.headers.dlq_error_class).toBe('SchemaViolation');
+    expect(schemaLetter?.headers.dlq_error_message).toContain('/orderId must match format "uuid"');
+  });
+
+  it('emits caused events through the outbox with correlation and causation ids', async () => {
+    const h = await harness({
+      'ecom.order.created.v1': async (event, { emit }) => {
+        emit('ecom.order.updated.v1', {
+          orderId: event.data.orderId,
+          customerId: event.data.customerId,
+          status: 'CONFIRMED',
+          previousStatus: 'CREATED',
+          updateReason: 'test',
+          totalAmount: event.data.totalAmount,
+          currency: event.data.currency,
+        });
+      },
+    });
+    const cause = orderCreated();
+    await h.publish([codec.encode(cause)]);
+    const records = await readTopic('ecom.orders', (rs) => rs.some((r) => r.headers.ce_causationid === cause.id));
+    const caused = records.find((r) => r.headers.ce_causationid === cause.id);
+    expect(caused?.headers).toMatchObject({
+      ce_type: 'ecom.order.updated.v1',
+      ce_correlationid: cause.data.orderId,
+      ce_source: '/ecom/test',
+    });
+    expect(caused?.key?.toString()).toBe(cause.data.orderId);
+  });
+});

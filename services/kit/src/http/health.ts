@@ -1,0 +1,110 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { sendProblem } from './problem.js';
+import { problem } from './problem-details.js';
+import { rootPlugin } from './root-plugin.js';
+
+export interface CheckResult {
+  ok: boolean;
+  detail?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, CheckResult>;
+}
+
+export interface HealthOptions {
+  /** Asked on every /readyz: DB reachable, Kafka connected, consumers joined, ... */
+  readiness: () => Promise<Readiness>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Marks the app as draining: /readyz answers 503 from now on, so the load balancer stops routing here. */
+    drain(): void;
+    /** True once drain() was called. */
+    readonly draining: boolean;
+  }
+  interface FastifyContextConfig {
+    /** false keeps the route out of http_request_duration_seconds (probes and scrapes). */
+    metrics?: boolean;
+  }
+}
+
+const checksSchema = {
+  type: 'object',
+  additionalProperties: {
+    type: 'object',
+    properties: { ok: { type: 'boolean' }, detail: { type: 'string' } },
+    required: ['ok'],
+  },
+} as const;
+
+/**
+ * Liveness and readiness. Liveness never looks at dependencies: restarting the process would
+ * not fix a down database. Readiness does, and also turns false while draining. The draining
+ * flag lives in this registration's closure, so two apps in one process never share it.
+ */
+export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async (app, { readiness }) => {
+  let draining = false;
+  app.decorate('drain', () => {
+    draining = true;
+  });
+  app.decorate('draining', {
+    getter: () => draining,
+  });
+
+  app.get(
+    '/healthz',
+    {
+      config: { metrics: false },
+      schema: {
+        summary: 'Liveness: 200 while the process runs',
+        tags: ['ops'],
+        response: { 200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } } },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: { metrics: false },
+      schema: {
+        summary: 'Readiness: 200 when every dependency check passes, 503 otherwise or while draining',
+        tags: ['ops'],
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string' }, checks: checksSchema } },
+          503: {
+            type: 'object',
+            properties: {
+              type: { type: 'string' },
+              title: { type: 'string' },
+              status: { type: 'integer' },
+              detail: { type: 'string' },
+              instance: { type: 'string' },
+              checks: checksSchema,
+            },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      if (draining) return sendProblem(reply, problem(503, 'The service is shutting down', request.url));
+      let result: Readiness;
+      try {
+        result = await readiness();
+      } catch (err) {
+        request.log.warn({ err }, 'readiness check threw');
+        return sendProblem(reply, problem(503, 'The readiness check failed', request.url));
+      }
+      if (result.ready) return { status: 'ready', checks: result.checks };
+      const failing = Object.entries(result.checks)
+        .filter(([, check]) => !check.ok)
+        .map(([name]) => name);
+      const detail = failing.length ? `Failing checks: ${failing.join(', ')}` : 'The service is not ready';
+      return sendProblem(reply, { ...problem(503, detail, request.url), checks: result.checks });
+    },
+  );
+}, 'ecom-health');

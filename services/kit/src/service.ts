@@ -1,0 +1,198 @@
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { baseSettings } from './config/base.js';
+import { type ConfigOf, type ConfigSpec, configOrExit, parseConfig } from './config/parse.js';
+import { type Handlers, type RunningConsumer, startConsumer } from './consumer/runner.js';
+import { migrate, openDb } from './db/index.js';
+import type { Db } from './db/types.js';
+import { EventCodec } from './events/codec.js';
+import { buildHttpApp, closeGracefully, listen } from './http/index.js';
+import { type KafkaOptions, openProducer, type RecordProducer } from './kafka/client.js';
+import { createLogger } from './log.js';
+import { createKitMetrics, type KitMetrics } from './metrics.js';
+import { OutboxRelay } from './outbox/relay.js';
+import { EventWriter } from './outbox/writer.js';
+
+export type BaseConfig = ConfigOf<ReturnType<typeof baseSettings>>;
+
+/** What a service's routes and handlers are given: everything is built once, at startup. */
+export interface ServiceDeps<C extends BaseConfig = BaseConfig> {
+  service: string;
+  config: C;
+  logger: Logger;
+  db: Db;
+  /** Runs a unit of work whose emitted events go to the outbox in the same transaction. */
+  events: EventWriter;
+  codec: EventCodec;
+  registry: Registry;
+  metrics: KitMetrics;
+}
+
+export interface ServiceDefinition<S extends ConfigSpec> {
+  name: string;
+  version: string;
+  /** `{ ...baseSettings(port), ...ownSettings }` */
+  settings: S;
+  /** Database schema of the service; the service name by default. */
+  schema?: string;
+  /** Folder of the service's numbered SQL migrations. */
+  migrations?: URL;
+  consumer?: {
+    topics: string[];
+    handlers(deps: ServiceDeps<ConfigOf<S> & BaseConfig>): Handlers;
+    concurrency?: number;
+  };
+  routes?(app: FastifyInstance, deps: ServiceDeps<ConfigOf<S> & BaseConfig>): void | Promise<void>;
+}
+
+export interface RunningService<C extends BaseConfig = BaseConfig> {
+  app: FastifyInstance;
+  deps: ServiceDeps<C>;
+  /** Base URL the HTTP server listens on. */
+  url: string;
+  /** Publishes whatever the outbox holds; for tests. */
+  flushOutbox(): Promise<void>;
+  /** The SIGTERM path: not ready, stop HTTP, finish and commit the in-flight batch, flush the outbox, close. */
+  stop(): Promise<void>;
+}
+
+const kitMigrations = new URL('../migrations/', import.meta.url);
+
+/** Starts a service from its definition; the configuration comes from `env` (throws ConfigError). */
+export async function startService<S extends ConfigSpec>(
+  definition: ServiceDefinition<S>,
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningService<ConfigOf<S> & BaseConfig>> {
+  const config = parseConfig(definition.settings, env) as ConfigOf<S> & BaseConfig;
+  const service = definition.name;
+  const logger = createLogger(service, config.logLevel);
+  const schema = definition.schema ?? service;
+
+  const db = await openDb(
+    {
+      schema,
+      poolSize: config.dbPoolSize,
+      ...(config.databaseUrl ? { url: config.databaseUrl } : {}),
+      ...(config.pgliteDir ? { pgliteDir: config.pgliteDir } : {}),
+    },
+    logger,
+  );
+  await migrate(db, {
+    schema,
+    sources: [
+      { name: 'kit', dir: fileURLToPath(kitMigrations) },
+      ...(definition.migrations ? [{ name: service, dir: fileURLToPath(definition.migrations) }] : []),
+    ],
+  });
+
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  const metrics = createKitMetrics(registry);
+  const codec = new EventCodec();
+  const kafka: KafkaOptions = { brokers: config.kafkaBrokers, clientId: service, logger };
+  const producer: RecordProducer = await openProducer(kafka);
+  const relay = new OutboxRelay({ db, producer, metrics, logger, sweepMs: config.outboxSweepMs });
+  relay.start();
+  const deps: ServiceDeps<ConfigOf<S> & BaseConfig> = {
+    service,
+    config,
+    logger,
+    db,
+    events: new EventWriter(service, codec, db, relay),
+    codec,
+    registry,
+    metrics,
+  };
+
+  let consumer: RunningConsumer | undefined;
+  const app = await buildHttpApp({
+    service,
+    version: definition.version,
+    logger,
+    registry,
+    bodyLimit: config.bodyLimit,
+    db,
+    readiness: async () => {
+      const database = await db.ping().then(
+        () => ({ ok: true }),
+        (error: Error) => ({ ok: false, detail: error.message }),
+      );
+      const checks: Record<string, { ok: boolean; detail?: string }> = { database };
+      if (definition.consumer) {
+        checks.consumer = consumer?.joined() ? { ok: true } : { ok: false, detail: 'not joined to its group yet' };
+      }
+      return { ready: Object.values(checks).every((c) => c.ok), checks };
+    },
+  });
+  await definition.routes?.(app, deps);
+
+  if (definition.consumer) {
+    consumer = await startConsumer({
+      service,
+      groupId: service,
+      topics: definition.consumer.topics,
+      handlers: definition.consumer.handlers(deps),
+      kafka,
+      db,
+      codec,
+      relay,
+      metrics,
+      logger,
+      maxAttempts: config.consumerMaxAttempts,
+      retryBaseMs: config.consumerRetryBaseMs,
+      ...(definition.consumer.concurrency ? { concurrency: definition.consumer.concurrency } : {}),
+    });
+  }
+  const url = await listen(app, { host: config.host, port: config.port });
+  logger.info({ url, schema, db: db.kind }, `${service} started`);
+
+  return {
+    app,
+    deps,
+    url,
+    flushOutbox: () => relay.flush(),
+    async stop() {
+      await closeGracefully(app, config.shutdownDeadlineMs);
+      await consumer?.close();
+      await relay.stop();
+      await producer.close();
+      await db.close();
+      logger.info(`${service} stopped`);
+    },
+  };
+}
+
+/** A service process: parse config (exit 1 naming each bad variable), start, stop on SIGTERM/SIGINT. */
+export function runService<S extends ConfigSpec>(definition: ServiceDefinition<S>): void {
+  const config = configOrExit(definition.name, definition.settings) as BaseConfig;
+  startService(definition).then(
+    (running) => {
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        running.deps.logger.info({ signal }, 'shutting down');
+        // The deadline is the last word: whatever hangs past it, the process still exits.
+        setTimeout(() => {
+          running.deps.logger.error('shutdown deadline exceeded; exiting');
+          process.exit(1);
+        }, config.shutdownDeadlineMs).unref();
+        running.stop().then(
+          () => process.exit(0),
+          (error) => {
+            running.deps.logger.error({ err: error }, 'error while shutting down');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+    },
+    (error) => {
+      process.stderr.write(`${definition.name}: failed to start: ${(error as Error).stack ?? error}\n`);
+      process.exit(1);
+    },
+  );
+}
