@@ -36,9 +36,9 @@ export class Supervisor {
   }
 
   start(): void {
-    this.specs.forEach((spec, i) =>
-      this.launch(spec, COLORS[i % COLORS.length] ?? 37, this.options.restartDelayMs ?? 1000),
-    );
+    for (const [i, spec] of this.specs.entries()) {
+      this.launch(spec, COLORS[i % COLORS.length] ?? 37, this.options.restartDelayMs ?? 1000);
+    }
   }
 
   private launch(spec: ProcessSpec, color: number, delayMs: number): void {
