@@ -1,19 +1,23 @@
 // Global setup of the vitest `integration` project: brings up the real one-machine infrastructure
-// the integration tests run against. Each step is idempotent and reuses what already runs.
+// the integration tests run against. Each step is idempotent and reuses what already runs, and is
+// left running afterwards so the next run (and `npm start`) start fast; `local/*/…sh stop` stops it.
 //
-// Kafka: `bash local/kafka/kafka.sh start` starts (or reuses) the local Kafka broker, or does
-// nothing when KAFKA_BROKERS is set. The broker is left running after the tests: the next run (and
-// `npm start`) reuse it; `bash local/kafka/kafka.sh stop` stops it. Tests find it at
-// KAFKA_BROKERS, else 127.0.0.1:${KAFKA_PORT:-19092} (what `kafka.sh brokers` prints).
+// Kafka: `local/kafka/kafka.sh start` (nothing when KAFKA_BROKERS is set). PostgreSQL:
+// `local/postgres/postgres.sh start` (nothing when DATABASE_URL is set). kube-apiserver + etcd:
+// `local/kube/kube.sh start`. Tests find them through KAFKA_BROKERS, DATABASE_URL and KUBECONFIG,
+// which are set here before the test workers start (KUBECONFIG only for the tests' processes). In CI a missing piece fails the run, loudly.
 import { execFileSync } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoPath } from './repo.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-function run(script: string, args: string[]): void {
+function run(script: string, args: string[], options: { capture?: boolean } = {}): string {
   try {
-    execFileSync('bash', [resolve(repoRoot, script), ...args], { cwd: repoRoot, stdio: 'inherit' });
+    return (
+      execFileSync('bash', [repoPath(script), ...args], {
+        cwd: repoPath(),
+        encoding: 'utf8',
+        stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'],
+      })?.trim() ?? ''
+    );
   } catch (err) {
     const status = (err as { status?: number }).status;
     throw new Error(
@@ -24,4 +28,11 @@ function run(script: string, args: string[]): void {
 
 export default function setup(): void {
   run('local/kafka/kafka.sh', ['start']);
+  process.env.KAFKA_BROKERS = run('local/kafka/kafka.sh', ['brokers'], { capture: true });
+  if (!process.env.DATABASE_URL) {
+    run('local/postgres/postgres.sh', ['start']);
+    process.env.DATABASE_URL = run('local/postgres/postgres.sh', ['url'], { capture: true });
+  }
+  run('local/kube/kube.sh', ['start']);
+  process.env.KUBECONFIG = repoPath('.local/kube/kubeconfig');
 }

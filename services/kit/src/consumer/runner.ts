@@ -6,7 +6,7 @@ import { type EventCodec, EventDecodeError } from '../events/codec.js';
 import { causedBy, type Event, type EventContext } from '../events/event.js';
 import { claimEvents } from '../inbox.js';
 import { type FetchedBatch, type GroupConsumer, type KafkaOptions, startGroupConsumer } from '../kafka/client.js';
-import type { IncomingRecord } from '../kafka/records.js';
+import type { IncomingRecord, OutgoingRecord } from '../kafka/records.js';
 import type { KitMetrics } from '../metrics.js';
 import type { OutboxRelay } from '../outbox/relay.js';
 import { insertOutbox } from '../outbox/store.js';
@@ -18,6 +18,8 @@ export interface HandlerContext {
   tx: Queryable;
   /** Emits an event in this transaction; by default caused by the event being handled. */
   emit<T extends EventType>(type: T, data: EventPayloads[T], context?: EventContext): Event<T>;
+  /** Adds an already-encoded record to the outbox in this transaction, to any topic (forwarding, replay). */
+  forward(record: OutgoingRecord): void;
   log: Logger;
 }
 
@@ -104,13 +106,16 @@ async function processBatch(batch: FetchedBatch, options: ConsumerOptions): Prom
     await runInOneTransaction(items, options);
   } catch (error) {
     if (!(error instanceof HandlerError)) throw error;
+    const failed = error.item;
     options.logger.warn(
-      { err: error.cause, ...logFields(error.item) },
+      { err: error.cause, ...logFields(failed) },
       'handler failed; redoing the batch record by record',
     );
+    countRetry(failed, options);
     for (const item of items) {
       if (!batch.isActive()) return;
-      await runWithRetries(item, options);
+      // The failing record already used its first attempt in the batch transaction.
+      await runWithRetries(item, options, item === failed ? 2 : 1);
       await batch.heartbeat();
     }
   }
@@ -168,28 +173,29 @@ async function runInOneTransaction(items: Item[], options: ConsumerOptions): Pro
   }
 }
 
-async function runWithRetries(item: Item, options: ConsumerOptions): Promise<void> {
-  const labels = { topic: item.record.topic, group: options.groupId };
-  if (item.kind !== 'event') {
-    await runInOneTransaction([item], options);
-    return;
-  }
-  for (let attempt = 1; ; attempt++) {
+async function runWithRetries(item: Item, options: ConsumerOptions, firstAttempt: number): Promise<void> {
+  for (let attempt = firstAttempt; ; attempt++) {
+    if (attempt > 1) await sleep(retryDelayMs(attempt - 1, options.retryBaseMs));
     try {
       await runInOneTransaction([item], options);
       return;
     } catch (error) {
       if (!(error instanceof HandlerError)) throw error;
-      options.metrics.failed.inc(labels);
       if (attempt >= options.maxAttempts) {
+        options.metrics.failed.inc({ topic: item.record.topic, group: options.groupId });
         await sendToDeadLetters(item, error.cause, attempt, options);
         return;
       }
-      options.metrics.retried.inc(labels);
+      countRetry(item, options);
       options.logger.warn({ err: error.cause, attempt, ...logFields(item) }, 'handler failed; retrying');
-      await sleep(retryDelayMs(attempt, options.retryBaseMs));
     }
   }
+}
+
+function countRetry(item: Item, options: ConsumerOptions): void {
+  const labels = { topic: item.record.topic, group: options.groupId };
+  options.metrics.failed.inc(labels);
+  options.metrics.retried.inc(labels);
 }
 
 async function handle(
@@ -204,6 +210,7 @@ async function handle(
     await handler(item.event, {
       tx,
       emit: (type, data, ctx = context) => pending.emit(type, data, ctx),
+      forward: (record) => pending.add(record),
       log: options.logger.child(logFields(item)),
     });
   } catch (error) {

@@ -121,7 +121,7 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: options.concurrency,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
       await options.onBatch({
         topic: batch.topic,
         partition: batch.partition,
@@ -137,7 +137,11 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
         })),
         heartbeat,
         isActive: () => isRunning() && !isStale(),
-        commit: (offset) => consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]),
+        commit: async (offset) => {
+          // resolveOffset moves kafkajs' fetch position past the batch; commitOffsets alone would not.
+          resolveOffset((BigInt(offset) - 1n).toString());
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+        },
       });
     },
   });

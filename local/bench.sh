@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# npm run bench: brings up the local stack and measures the kit against the broker's own perf tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source local/lib.sh
+ensure_node_modules
+build
+bash local/kafka/kafka.sh start
+KAFKA_BROKERS=$(bash local/kafka/kafka.sh brokers); export KAFKA_BROKERS
+if [ -z "${DATABASE_URL:-}" ] && bash local/postgres/postgres.sh start; then
+  DATABASE_URL=$(bash local/postgres/postgres.sh url); export DATABASE_URL
+fi
+exec node --enable-source-maps local/dist/cli/bench.js "$@"

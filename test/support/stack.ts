@@ -1,0 +1,142 @@
+// The whole platform for end-to-end tests: every service as its own OS process (so a test can
+// SIGKILL one and restart it), on the real broker and PostgreSQL the global setup started.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export const SERVICES = {
+  order: 3101,
+  payment: 3102,
+  inventory: 3103,
+  shipping: 3104,
+  notification: 3105,
+  analytics: 3106,
+} as const;
+export type ServiceName = keyof typeof SERVICES;
+
+export function baseUrl(service: ServiceName): string {
+  return `http://127.0.0.1:${SERVICES[service]}`;
+}
+
+interface Running {
+  child: ChildProcess;
+  output: string[];
+}
+
+/**
+ * Runs the six services from their sources (tsx, `source` export condition) on their own test
+ * ports, with extra env per service. Output is kept (last 200 lines each) for failure messages.
+ */
+export class Stack {
+  private readonly running = new Map<ServiceName, Running>();
+
+  constructor(private readonly env: Partial<Record<ServiceName, Record<string, string>>> = {}) {}
+
+  async start(names: ServiceName[] = Object.keys(SERVICES) as ServiceName[]): Promise<void> {
+    for (const name of names) this.spawn(name);
+    await Promise.all(names.map((name) => this.waitReady(name)));
+  }
+
+  private spawn(name: ServiceName): void {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=source', resolve(repoRoot, `services/${name}/src/main.ts`)],
+      {
+        cwd: repoRoot,
+        env: {
+          ...process.env,
+          PORT: String(SERVICES[name]),
+          HOST: '127.0.0.1',
+          LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'warn',
+          CONSUMER_RETRY_BASE_MS: '50',
+          OUTBOX_SWEEP_MS: '200',
+          SHUTDOWN_DEADLINE_MS: '5000',
+          ...this.env[name],
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const output: string[] = [];
+    const keep = (chunk: Buffer) => {
+      output.push(...chunk.toString().split('\n').filter(Boolean));
+      output.splice(0, Math.max(0, output.length - 200));
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.running.set(name, { child, output });
+  }
+
+  /** Polls /readyz until 200; fails with the service's last output if it exits or takes too long. */
+  async waitReady(name: ServiceName, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const running = this.running.get(name);
+    while (Date.now() < deadline) {
+      if (!running || running.child.exitCode !== null) break;
+      try {
+        const res = await fetch(`${baseUrl(name)}/readyz`);
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${name} did not become ready:\n${running?.output.slice(-40).join('\n')}`);
+  }
+
+  /** SIGKILL: no shutdown hooks run, as in a crash or an OOM kill. */
+  async kill(name: ServiceName): Promise<void> {
+    const running = this.running.get(name);
+    if (!running || running.child.exitCode !== null) return;
+    const exited = new Promise((r) => running.child.once('exit', r));
+    running.child.kill('SIGKILL');
+    await exited;
+  }
+
+  async restart(name: ServiceName): Promise<void> {
+    await this.kill(name);
+    this.spawn(name);
+    await this.waitReady(name);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.running.values()].map(({ child }) => {
+        if (child.exitCode !== null) return Promise.resolve();
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        return exited.then(() => clearTimeout(force));
+      }),
+    );
+    this.running.clear();
+  }
+
+  output(name: ServiceName): string {
+    return this.running.get(name)?.output.join('\n') ?? '';
+  }
+}
+
+/** JSON over HTTP against a service of the stack. */
+export async function api<T = unknown>(
+  service: ServiceName,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(`${baseUrl(service)}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
