@@ -15,7 +15,14 @@ const map: string[] = [];
 for (const file of files) {
   const schema = JSON.parse(await readFile(new URL(file, eventsDir), 'utf8'));
   const { $id: _id, $schema: _schema, ...body } = schema;
-  parts.push(await compile(body, schema.title, { bannerComment: '', additionalProperties: false, format: false }));
+  parts.push(
+    await compile(body, schema.title, {
+      bannerComment: '',
+      additionalProperties: false,
+      format: false,
+      ignoreMinAndMaxItems: true,
+    }),
+  );
   map.push(`  '${file.replace(/\.json$/, '')}': ${schema.title};`);
 }
 parts.push(

@@ -60,13 +60,10 @@ reservationId: string
 /**
  * @minItems 1
  */
-items: [{
+items: {
 productId: string
 quantity: number
-}, ...({
-productId: string
-quantity: number
-})[]]
+}[]
 }
 
 /**
@@ -121,21 +118,14 @@ customerId: string
 /**
  * @minItems 1
  */
-items: [{
+items: {
 productId: string
 quantity: number
 /**
  * Decimal amount in major units, as a string (never a float)
  */
 price: string
-}, ...({
-productId: string
-quantity: number
-/**
- * Decimal amount in major units, as a string (never a float)
- */
-price: string
-})[]]
+}[]
 /**
  * Decimal amount in major units, as a string (never a float)
  */

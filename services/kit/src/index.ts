@@ -1,8 +1,10 @@
 export * from './config/index.js';
 export { DLQ_HEADERS, deadLetter, retryDelayMs } from './consumer/dead-letter.js';
 export { type HandlerContext, type Handlers, type RunningConsumer, startConsumer } from './consumer/runner.js';
+export * from './db/index.js';
 export type { Db, Queryable } from './db/types.js';
 export * from './events/index.js';
+export * from './http/index.js';
 export { claimEvents } from './inbox.js';
 export {
   type FetchedBatch,
@@ -18,12 +20,10 @@ export { createLogger, type Logger } from './log.js';
 export { createKitMetrics, type KitMetrics } from './metrics.js';
 export * from './outbox/index.js';
 export {
-  startService,
+  type BaseConfig,
+  type RunningService,
   runService,
   type ServiceDefinition,
   type ServiceDeps,
-  type RunningService,
-  type BaseConfig,
+  startService,
 } from './service.js';
-export * from './http/index.js';
-export * from './db/index.js';

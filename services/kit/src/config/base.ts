@@ -4,7 +4,7 @@ import { int, list, oneOf, optional, str } from './parse.js';
 export function baseSettings(defaultPort: number) {
   return {
     host: str('HOST', 'Address the HTTP server binds to', '0.0.0.0'),
-    port: int('PORT', 'HTTP port', defaultPort, { min: 1, max: 65535 }),
+    port: int('PORT', 'HTTP port (0 picks a free one)', defaultPort, { min: 0, max: 65535 }),
     logLevel: oneOf(
       'LOG_LEVEL',
       'pino log level',

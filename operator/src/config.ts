@@ -1,0 +1,155 @@
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { OperatorMode } from './api/eventtopic.js';
+
+/** Everything the operator runs with; parsed once from the command line (and a few env defaults). */
+export interface OperatorConfig {
+  kubeconfig?: string;
+  /** Watch this namespace only; undefined = all namespaces. */
+  namespace?: string;
+  mode: OperatorMode;
+  /** direct mode: bootstrap brokers. */
+  kafkaBrokers: string[];
+  /** strimzi mode: the strimzi.io/cluster label value of the KafkaTopics. */
+  strimziCluster?: string;
+  /** Cap replication factor and min.insync.replicas at the broker count (one-broker dev clusters). */
+  fitReplicationToBrokers: boolean;
+  /** /metrics, /healthz, /readyz; 0 = any free port. */
+  metricsPort: number;
+  leaseName: string;
+  leaseNamespace: string;
+  /** Unique name of this instance in the Lease. */
+  identity: string;
+  resyncSeconds: number;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+  /** Restart a watch that saw nothing (not even a reconnect) for this long. */
+  watchSilenceSeconds: number;
+  concurrency: number;
+  logLevel: string;
+}
+
+export const USAGE = `Usage: ecom-operator [flags]
+
+Reconciles ecom.dev EventTopic resources into Kafka topics (directly or through Strimzi).
+
+Flags:
+  --kubeconfig PATH              kubeconfig to use (default: KUBECONFIG, ~/.kube/config, in-cluster)
+  --namespace NS                 watch only this namespace (default: all namespaces)
+  --mode direct|strimzi          direct: Kafka Admin API; strimzi: write KafkaTopic resources (default: direct)
+  --kafka-brokers HOST:PORT,...  Kafka bootstrap brokers, direct mode (default: $KAFKA_BROKERS)
+  --strimzi-cluster NAME         strimzi.io/cluster label of the KafkaTopics, strimzi mode (required there)
+  --fit-replication-to-brokers   cap replicationFactor and min.insync.replicas at the broker count (dev clusters)
+  --metrics-port PORT            port of /metrics, /healthz and /readyz (default: 8080)
+  --lease-name NAME              leader election Lease name (default: ecom-operator)
+  --lease-namespace NS           namespace of the Lease (default: --namespace, $POD_NAMESPACE, or default)
+  --identity NAME                this instance's name in the Lease (default: hostname plus a random suffix)
+  --resync-seconds N             re-check every resource this often, to correct drift (default: 300)
+  --lease-duration-seconds N     leader lease duration (default: 15)
+  --log-level LEVEL              pino level: fatal, error, warn, info, debug, trace (default: info)
+  --help                         show this text
+`;
+
+export type ParseResult =
+  | { kind: 'config'; config: OperatorConfig }
+  | { kind: 'help' }
+  | { kind: 'error'; message: string };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Parses the command line; never exits (main decides), so it is unit-tested directly. */
+export function parseConfig(argv: string[], env: Record<string, string | undefined> = {}): ParseResult {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string' },
+        mode: { type: 'string', default: 'direct' },
+        'kafka-brokers': { type: 'string' },
+        'strimzi-cluster': { type: 'string' },
+        'fit-replication-to-brokers': { type: 'boolean', default: false },
+        'metrics-port': { type: 'string', default: '8080' },
+        'lease-name': { type: 'string', default: 'ecom-operator' },
+        'lease-namespace': { type: 'string' },
+        identity: { type: 'string' },
+        'resync-seconds': { type: 'string', default: '300' },
+        'lease-duration-seconds': { type: 'string', default: '15' },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    return { kind: 'error', message: `${(error as Error).message}. Run with --help for the flags.` };
+  }
+  if (values.help) return { kind: 'help' };
+
+  const problems: string[] = [];
+  const str = (k: string) => values[k] as string | undefined;
+  const int = (k: string, min: number, max: number): number => {
+    const raw = str(k) ?? '';
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) {
+      problems.push(`--${k} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+      return min;
+    }
+    return n;
+  };
+
+  const mode = str('mode');
+  if (mode !== 'direct' && mode !== 'strimzi')
+    problems.push(`--mode must be direct or strimzi, got ${JSON.stringify(mode)}`);
+  const brokersText = str('kafka-brokers') ?? env.KAFKA_BROKERS ?? '';
+  const kafkaBrokers = brokersText
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  if (mode === 'direct' && kafkaBrokers.length === 0) {
+    problems.push('--mode direct needs --kafka-brokers host:port[,host:port] (or KAFKA_BROKERS)');
+  }
+  for (const b of kafkaBrokers) {
+    if (!/^[^\s:]+:\d+$/.test(b)) problems.push(`--kafka-brokers: ${JSON.stringify(b)} is not host:port`);
+  }
+  const strimziCluster = str('strimzi-cluster');
+  if (mode === 'strimzi' && !strimziCluster)
+    problems.push('--mode strimzi needs --strimzi-cluster (the Kafka cluster name)');
+  const metricsPort = int('metrics-port', 0, 65535);
+  const resyncSeconds = int('resync-seconds', 1, 86_400);
+  const leaseDurationSeconds = int('lease-duration-seconds', 2, 3600);
+  const logLevel = str('log-level') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  const namespace = str('namespace');
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
+    problems.push(`--namespace ${JSON.stringify(namespace)} is not a valid namespace name`);
+  }
+  if (problems.length > 0) return { kind: 'error', message: problems.join('\n') };
+
+  return {
+    kind: 'config',
+    config: {
+      kubeconfig: str('kubeconfig'),
+      namespace,
+      mode: mode as OperatorMode,
+      kafkaBrokers,
+      strimziCluster,
+      fitReplicationToBrokers: values['fit-replication-to-brokers'] === true,
+      metricsPort,
+      leaseName: str('lease-name') ?? 'ecom-operator',
+      leaseNamespace: str('lease-namespace') ?? namespace ?? env.POD_NAMESPACE ?? 'default',
+      identity: str('identity') ?? `${env.POD_NAME ?? hostname()}-${Math.random().toString(36).slice(2, 8)}`,
+      resyncSeconds,
+      leaseDurationSeconds,
+      // client-go's proportions: renew deadline 2/3 of the lease, retry every 2/15.
+      renewDeadlineSeconds: Math.max(1, Math.floor((leaseDurationSeconds * 2) / 3)),
+      retryPeriodSeconds: Math.max(1, Math.floor((leaseDurationSeconds * 2) / 15)),
+      watchSilenceSeconds: Math.max(90, resyncSeconds * 2),
+      concurrency: 4,
+      logLevel,
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import type { TopicAdmin } from '@ecom/kit';
+import { type Logger, pino } from 'pino';
+import type { OperatorConfig } from './config.js';
+import { eventTopicController } from './controllers/eventtopic/controller.js';
+import type { TopicAdminPort } from './controllers/eventtopic/reconciler.js';
+import { kubeEventRecorder } from './runtime/events.js';
+import { loadKubeConfig, makeKubeClients } from './runtime/kube.js';
+import { type Manager, startManager } from './runtime/manager.js';
+import { OperatorMetrics } from './runtime/metrics.js';
+
+export interface OperatorHandle extends Manager {
+  metrics: OperatorMetrics;
+}
+
+/**
+ * Connects to Kafka lazily: opened on first use and re-opened after a failure, so the operator
+ * starts (and reports, through status and retries) while Kafka is down rather than crashing. The
+ * kit (and kafkajs with it) is loaded only in direct mode.
+ */
+function lazyTopicAdmin(config: OperatorConfig, logger: Logger) {
+  let opening: Promise<TopicAdmin> | undefined;
+  const open = async (): Promise<TopicAdmin> => {
+    const { openTopicAdmin } = await import('@ecom/kit');
+    return openTopicAdmin({ brokers: config.kafkaBrokers, clientId: `ecom-operator-${config.identity}`, logger });
+  };
+  const get = (): Promise<TopicAdmin> => {
+    opening ??= open().catch((error: unknown) => {
+      opening = undefined;
+      throw new Error(`cannot connect to Kafka at ${config.kafkaBrokers.join(',')}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    });
+    return opening;
+  };
+  const port: TopicAdminPort = {
+    brokerCount: async () => (await get()).brokerCount(),
+    describeTopics: async (names) => (await get()).describeTopics(names),
+    apply: async (action) => (await get()).apply(action),
+    deleteTopic: async (name) => (await get()).deleteTopic(name),
+  };
+  return {
+    port,
+    async close() {
+      const admin = await opening?.catch(() => undefined);
+      opening = undefined;
+      await admin?.close();
+    },
+  };
+}
+
+/** Starts the operator in this process (main.ts, and integration tests with short durations). */
+export async function startOperator(
+  config: OperatorConfig,
+  options: { logger?: Logger } = {},
+): Promise<OperatorHandle> {
+  const logger =
+    options.logger ??
+    pino({ level: config.logLevel, base: { service: 'ecom-operator' }, timestamp: pino.stdTimeFunctions.isoTime });
+  const clients = makeKubeClients(loadKubeConfig(config.kubeconfig));
+  const metrics = new OperatorMetrics();
+  const admin = config.mode === 'direct' ? lazyTopicAdmin(config, logger) : undefined;
+  const recorder = kubeEventRecorder({
+    api: clients.events,
+    controller: 'ecom.dev/ecom-operator',
+    instance: config.identity,
+    logger,
+  });
+
+  const manager = await startManager({
+    metrics,
+    metricsPort: config.metricsPort,
+    logger,
+    election: {
+      api: clients.coordination,
+      namespace: config.leaseNamespace,
+      name: config.leaseName,
+      identity: config.identity,
+      leaseDurationMs: config.leaseDurationSeconds * 1000,
+      renewDeadlineMs: config.renewDeadlineSeconds * 1000,
+      retryPeriodMs: config.retryPeriodSeconds * 1000,
+    },
+    controllers: () => [
+      eventTopicController({
+        clients,
+        namespace: config.namespace,
+        mode: config.mode,
+        admin: admin?.port,
+        strimziCluster: config.strimziCluster,
+        fitReplicationToBrokers: config.fitReplicationToBrokers,
+        recorder,
+        metrics,
+        logger: logger.child({ controller: 'eventtopic' }),
+        resyncMs: config.resyncSeconds * 1000,
+        watchSilenceMs: config.watchSilenceSeconds * 1000,
+        concurrency: config.concurrency,
+      }),
+    ],
+  });
+
+  return {
+    ...manager,
+    metrics,
+    async stop() {
+      await manager.stop();
+      await admin?.close();
+    },
+  };
+}

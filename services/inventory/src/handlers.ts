@@ -1,0 +1,45 @@
+// Event handlers: ecom.orders (OrderCreated, OrderCancelled) and ecom.payments (PaymentProcessed).
+// The kit runs each in the consumer's transaction with the inbox entry, so a redelivered event
+// never reaches these twice; the reservation state machine makes a duplicate with a new ce_id
+// (or a late, contradicting outcome) harmless too.
+import { causedBy, type Handlers, type ServiceDeps } from '@ecom/kit';
+import { applyToOrder, type FlowContext, reserveOrder } from './reservations.js';
+import type { InventoryConfig } from './service.js';
+import { lockOrder, recordCancellation, recordPayment } from './store.js';
+
+export function inventoryHandlers(deps: ServiceDeps<InventoryConfig>): Handlers {
+  const threshold = deps.config.lowStockThreshold;
+  return {
+    'ecom.order.created.v1': async (event, { tx, emit, log }) => {
+      const flow: FlowContext = { tx, emit, context: causedBy(event), log, threshold };
+      const lines = event.data.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
+      await reserveOrder(flow, event.data.orderId, lines);
+    },
+
+    'ecom.payment.processed.v1': async (event, { tx, emit, log }) => {
+      const { orderId, status } = event.data;
+      await lockOrder(tx, orderId);
+      // Stored whatever the reservation state: if OrderCreated has not been handled yet, the
+      // reservation applies it when it happens.
+      const effective = await recordPayment(tx, orderId, status);
+      if (effective !== status) {
+        log.warn({ orderId, status, recorded: effective }, 'payment outcome contradicts the recorded one; ignored');
+        return;
+      }
+      const flow: FlowContext = { tx, emit, context: causedBy(event), log, threshold };
+      await applyToOrder(
+        flow,
+        orderId,
+        status === 'COMPLETED' ? { kind: 'commit' } : { kind: 'release', reason: 'PAYMENT_FAILED' },
+      );
+    },
+
+    'ecom.order.cancelled.v1': async (event, { tx, emit, log }) => {
+      const { orderId, cancellationReason } = event.data;
+      await lockOrder(tx, orderId);
+      await recordCancellation(tx, orderId, cancellationReason);
+      const flow: FlowContext = { tx, emit, context: causedBy(event), log, threshold };
+      await applyToOrder(flow, orderId, { kind: 'release', reason: 'ORDER_CANCELLED' });
+    },
+  };
+}

@@ -1,0 +1,4 @@
+import { runService } from '@ecom/kit';
+import { inventoryService } from './service.js';
+
+runService(inventoryService);

@@ -1,0 +1,168 @@
+// SQL of the inventory service. Every function runs on the Queryable it is given (a transaction
+// for writes), so the caller decides the unit of work; locks last until that transaction ends.
+import type { Queryable } from '@ecom/kit';
+import type { Line, StockLevel } from './domain/reservation.js';
+import type { ReleaseReason, ReservationStatus } from './domain/reservation-state.js';
+
+export interface ProductRow extends StockLevel {
+  productId: string;
+  updatedAt: Date;
+}
+
+export interface ReservationRow {
+  orderId: string;
+  reservationId: string;
+  status: ReservationStatus;
+  items: Line[];
+}
+
+export interface OrderSignals {
+  paymentStatus: 'COMPLETED' | 'FAILED' | null;
+  cancelledReason: string | null;
+}
+
+interface RawProduct {
+  product_id: string;
+  // bigint arrives as a string from pg (and may be a bigint from PGlite): Number() takes both.
+  on_hand: string | number | bigint;
+  reserved: string | number | bigint;
+  updated_at: Date | string;
+}
+
+const PRODUCT_COLUMNS = 'product_id, on_hand, reserved, updated_at';
+
+function toProduct(row: RawProduct): ProductRow {
+  return {
+    productId: row.product_id,
+    onHand: Number(row.on_hand),
+    reserved: Number(row.reserved),
+    updatedAt: new Date(row.updated_at),
+  };
+}
+
+export async function getProduct(db: Queryable, productId: string): Promise<ProductRow | undefined> {
+  const { rows } = await db.query<RawProduct>(`SELECT ${PRODUCT_COLUMNS} FROM products WHERE product_id = $1`, [
+    productId,
+  ]);
+  return rows[0] ? toProduct(rows[0]) : undefined;
+}
+
+/**
+ * Locks the named products, always in product_id order: two transactions locking overlapping
+ * sets then take the locks in the same order and wait for each other instead of deadlocking.
+ */
+export async function lockProducts(tx: Queryable, productIds: readonly string[]): Promise<Map<string, ProductRow>> {
+  const { rows } = await tx.query<RawProduct>(
+    `SELECT ${PRODUCT_COLUMNS} FROM products WHERE product_id = ANY($1::text[]) ORDER BY product_id FOR UPDATE`,
+    [[...productIds]],
+  );
+  return new Map(rows.map((r) => [r.product_id, toProduct(r)]));
+}
+
+/** Inserts an empty product if it does not exist; true when this call created it. Race-free. */
+export async function ensureProduct(tx: Queryable, productId: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    'INSERT INTO products (product_id, on_hand, reserved) VALUES ($1, 0, 0) ON CONFLICT (product_id) DO NOTHING',
+    [productId],
+  );
+  return rowCount === 1;
+}
+
+export async function saveStock(tx: Queryable, productId: string, level: StockLevel): Promise<ProductRow> {
+  const { rows } = await tx.query<RawProduct>(
+    `UPDATE products SET on_hand = $2, reserved = $3, updated_at = now() WHERE product_id = $1 RETURNING ${PRODUCT_COLUMNS}`,
+    [productId, level.onHand, level.reserved],
+  );
+  if (!rows[0]) throw new Error(`product ${productId} vanished while locked`);
+  return toProduct(rows[0]);
+}
+
+export async function listProducts(
+  db: Queryable,
+  options: { lowStockBelow?: number; limit: number },
+): Promise<ProductRow[]> {
+  const params: unknown[] = [options.limit];
+  let where = '';
+  if (options.lowStockBelow !== undefined) {
+    params.push(options.lowStockBelow);
+    where = 'WHERE on_hand - reserved < $2';
+  }
+  const { rows } = await db.query<RawProduct>(
+    `SELECT ${PRODUCT_COLUMNS} FROM products ${where} ORDER BY updated_at DESC, product_id LIMIT $1`,
+    params,
+  );
+  return rows.map(toProduct);
+}
+
+/**
+ * Creates the order's signals row if needed and locks it. Every handler of an order takes this
+ * lock first, so OrderCreated (ecom.orders) and PaymentProcessed (ecom.payments), consumed on
+ * different partitions at the same time, see each other's writes instead of both missing them.
+ */
+export async function lockOrder(tx: Queryable, orderId: string): Promise<OrderSignals> {
+  await tx.query('INSERT INTO order_signals (order_id) VALUES ($1) ON CONFLICT (order_id) DO NOTHING', [orderId]);
+  const { rows } = await tx.query<{ payment_status: OrderSignals['paymentStatus']; cancelled_reason: string | null }>(
+    'SELECT payment_status, cancelled_reason FROM order_signals WHERE order_id = $1 FOR UPDATE',
+    [orderId],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`order_signals row for ${orderId} missing right after its upsert`);
+  return { paymentStatus: row.payment_status, cancelledReason: row.cancelled_reason };
+}
+
+/**
+ * Records the payment outcome and returns the one that counts: the first (one payment per order,
+ * so a different second outcome is a contradiction that must not flip what was applied).
+ */
+export async function recordPayment(
+  tx: Queryable,
+  orderId: string,
+  status: 'COMPLETED' | 'FAILED',
+): Promise<'COMPLETED' | 'FAILED'> {
+  const { rows } = await tx.query<{ payment_status: 'COMPLETED' | 'FAILED' }>(
+    'UPDATE order_signals SET payment_status = COALESCE(payment_status, $2), updated_at = now() WHERE order_id = $1 RETURNING payment_status',
+    [orderId, status],
+  );
+  return rows[0]?.payment_status ?? status;
+}
+
+export async function recordCancellation(tx: Queryable, orderId: string, reason: string): Promise<void> {
+  await tx.query(
+    'UPDATE order_signals SET cancelled_reason = COALESCE(cancelled_reason, $2), updated_at = now() WHERE order_id = $1',
+    [orderId, reason],
+  );
+}
+
+export async function getReservation(db: Queryable, orderId: string): Promise<ReservationRow | undefined> {
+  const { rows } = await db.query<{
+    order_id: string;
+    reservation_id: string;
+    status: ReservationStatus;
+    items: Line[];
+  }>('SELECT order_id, reservation_id, status, items FROM reservations WHERE order_id = $1', [orderId]);
+  const row = rows[0];
+  return row
+    ? { orderId: row.order_id, reservationId: row.reservation_id, status: row.status, items: row.items }
+    : undefined;
+}
+
+export async function insertReservation(tx: Queryable, reservation: ReservationRow): Promise<void> {
+  await tx.query('INSERT INTO reservations (order_id, reservation_id, status, items) VALUES ($1, $2, $3, $4::jsonb)', [
+    reservation.orderId,
+    reservation.reservationId,
+    reservation.status,
+    JSON.stringify(reservation.items),
+  ]);
+}
+
+export async function setReservationStatus(
+  tx: Queryable,
+  orderId: string,
+  status: ReservationStatus,
+  releaseReason: ReleaseReason | null,
+): Promise<void> {
+  await tx.query(
+    'UPDATE reservations SET status = $2, release_reason = COALESCE($3, release_reason), updated_at = now() WHERE order_id = $1',
+    [orderId, status, releaseReason],
+  );
+}

@@ -1,0 +1,4 @@
+import { runService } from '@ecom/kit';
+import { notificationService } from './service.js';
+
+runService(notificationService);

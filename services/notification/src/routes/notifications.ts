@@ -1,0 +1,34 @@
+import type { ServiceDeps } from '@ecom/kit';
+import type { FastifyInstance } from 'fastify';
+import type { NotificationConfig } from '../service.js';
+import { listNotifications } from '../store.js';
+import { listQuery, notificationList, problem } from './schemas.js';
+
+interface ListQuery {
+  customerId: string;
+  orderId?: string;
+  limit: number;
+}
+
+/** The notification API, registered as a plugin with `{ deps }`. */
+export async function notificationRoutes(
+  app: FastifyInstance,
+  { deps }: { deps: ServiceDeps<NotificationConfig> },
+): Promise<void> {
+  app.get<{ Querystring: ListQuery }>(
+    '/api/notifications',
+    {
+      schema: {
+        summary: "A customer's notifications, newest first",
+        description: 'customerId is required; orderId narrows to one order.',
+        querystring: listQuery,
+        response: { 200: notificationList, 400: problem },
+      },
+    },
+    async (request) => {
+      const { customerId, orderId, limit } = request.query;
+      const items = await listNotifications(deps.db, { customerId, limit, ...(orderId ? { orderId } : {}) });
+      return { items };
+    },
+  );
+}

@@ -1,0 +1,84 @@
+import type { NotificationSent } from '@ecom/schemas';
+import type { Logger } from 'pino';
+
+/** A notification on its way out: what NotificationSent will say, minus the channel. */
+export type OutgoingNotification = Omit<NotificationSent, 'channel'> & { sourceEventType: string };
+
+/**
+ * Delivers a notification to the customer through one channel. `send` resolves once the channel
+ * accepted it and throws otherwise: the consumer then retries the event and finally dead-letters it.
+ */
+export interface NotificationSender {
+  readonly channel: NotificationSent['channel'];
+  send(notification: OutgoingNotification): Promise<void>;
+}
+
+/** The default channel: the notification is a structured log line (local runs, tests, demos). */
+export class LoggingSender implements NotificationSender {
+  readonly channel = 'LOG' as const;
+
+  constructor(private readonly log: Logger) {}
+
+  async send(notification: OutgoingNotification): Promise<void> {
+    this.log.info({ notification }, `notify ${notification.customerId}: ${notification.message}`);
+  }
+}
+
+export class WebhookError extends Error {
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'WebhookError';
+  }
+}
+
+/**
+ * POSTs the notification as JSON. The `Idempotency-Key` header is the source event's id: a send
+ * is at-least-once (see handlers.ts), so a receiver that honours it shows the customer one message.
+ */
+export class WebhookSender implements NotificationSender {
+  readonly channel = 'WEBHOOK' as const;
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async send(notification: OutgoingNotification): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(this.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': notification.sourceEventId },
+        body: JSON.stringify({ ...notification, channel: this.channel }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const reason = (error as Error).name === 'TimeoutError' ? `timed out after ${this.timeoutMs} ms` : String(error);
+      throw new WebhookError(
+        `webhook POST ${this.url} for notification ${notification.notificationId} failed: ${reason}`,
+        this.url,
+      );
+    }
+    // Drain the body so the connection can be reused; its content does not matter.
+    const text = await response.text().catch(() => '');
+    if (!response.ok) {
+      throw new WebhookError(
+        `webhook POST ${this.url} for notification ${notification.notificationId} answered ${response.status}: ${text.slice(0, 200)}`,
+        this.url,
+        response.status,
+      );
+    }
+  }
+}
+
+/** The webhook when a URL is configured, else the log. */
+export function createSender(
+  config: { webhookUrl: string | undefined; webhookTimeoutMs: number },
+  log: Logger,
+): NotificationSender {
+  return config.webhookUrl ? new WebhookSender(config.webhookUrl, config.webhookTimeoutMs) : new LoggingSender(log);
+}

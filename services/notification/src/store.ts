@@ -1,0 +1,94 @@
+import type { Queryable } from '@ecom/kit';
+import type { NotificationSent } from '@ecom/schemas';
+
+export interface Notification {
+  notificationId: string;
+  customerId: string;
+  orderId: string | null;
+  channel: NotificationSent['channel'];
+  template: string;
+  message: string;
+  sourceEventId: string;
+  sourceEventType: string;
+  status: 'PENDING' | 'SENT';
+  createdAt: string;
+  sentAt: string | null;
+}
+
+export type NewNotification = Omit<Notification, 'status' | 'createdAt' | 'sentAt'>;
+
+interface Row {
+  notification_id: string;
+  customer_id: string;
+  order_id: string | null;
+  channel: NotificationSent['channel'];
+  template: string;
+  message: string;
+  source_event_id: string;
+  source_event_type: string;
+  status: 'PENDING' | 'SENT';
+  created_at: Date | string;
+  sent_at: Date | string | null;
+}
+
+const iso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
+
+function fromRow(r: Row): Notification {
+  return {
+    notificationId: r.notification_id,
+    customerId: r.customer_id,
+    orderId: r.order_id,
+    channel: r.channel,
+    template: r.template,
+    message: r.message,
+    sourceEventId: r.source_event_id,
+    sourceEventType: r.source_event_type,
+    status: r.status,
+    createdAt: iso(r.created_at),
+    sentAt: r.sent_at === null ? null : iso(r.sent_at),
+  };
+}
+
+/**
+ * Claims the source event: inserts the PENDING row, or returns false when a row for this source
+ * event already exists. A concurrent claim of the same event waits on the unique index until the
+ * first transaction ends, so at most one transaction ever goes on to send.
+ */
+export async function claimNotification(tx: Queryable, n: NewNotification): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `INSERT INTO notifications
+       (notification_id, source_event_id, source_event_type, customer_id, order_id, channel, template, message, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING')
+     ON CONFLICT (source_event_id) DO NOTHING`,
+    [n.notificationId, n.sourceEventId, n.sourceEventType, n.customerId, n.orderId, n.channel, n.template, n.message],
+  );
+  return rowCount === 1;
+}
+
+export async function markSent(tx: Queryable, notificationId: string): Promise<void> {
+  await tx.query(`UPDATE notifications SET status = 'SENT', sent_at = clock_timestamp() WHERE notification_id = $1`, [
+    notificationId,
+  ]);
+}
+
+export interface ListFilter {
+  customerId: string;
+  orderId?: string;
+  limit: number;
+}
+
+/** A customer's notifications, newest first (ties broken by id so pages are stable). */
+export async function listNotifications(db: Queryable, filter: ListFilter): Promise<Notification[]> {
+  const params: unknown[] = [filter.customerId];
+  let where = 'customer_id = $1';
+  if (filter.orderId) {
+    params.push(filter.orderId);
+    where += ` AND order_id = $${params.length}`;
+  }
+  params.push(filter.limit);
+  const { rows } = await db.query<Row>(
+    `SELECT * FROM notifications WHERE ${where} ORDER BY created_at DESC, notification_id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(fromRow);
+}

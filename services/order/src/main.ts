@@ -1,0 +1,4 @@
+import { runService } from '@ecom/kit';
+import { orderService } from './service.js';
+
+runService(orderService);

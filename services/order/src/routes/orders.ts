@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestError, ConflictError, type Emit, NotFoundError, type ServiceDeps } from '@ecom/kit';
+import type { OrderCreated } from '@ecom/schemas';
+import type { FastifyInstance } from 'fastify';
+import { priceOrder } from '../domain/pricing.js';
+import type { OrderStatus, SagaInput } from '../domain/saga.js';
+import { orderMetrics } from '../metrics.js';
+import type { OrderConfig } from '../service.js';
+import { findOrder, insertOrder, listOrders } from '../store.js';
+import { applyInput, type OrderEmitter } from '../workflow.js';
+import { createOrderBody, listQuery, order, orderList, orderParams, problem, updateBody } from './schemas.js';
+
+interface CreateBody {
+  customerId: string;
+  items: Array<{ productId: string; quantity: number; price: string }>;
+  currency: string;
+  paymentMethod: string;
+  totalAmount?: string;
+}
+
+/** A request starts (or acts on) the order's flow: its events are correlated by the orderId. */
+function requestEmitter(emit: Emit, orderId: string): OrderEmitter {
+  const context = { correlationId: orderId };
+  return {
+    updated: (data) => emit('ecom.order.updated.v1', data, context),
+    cancelled: (data) => emit('ecom.order.cancelled.v1', data, context),
+  };
+}
+
+/** The order API, registered as a plugin with `{ deps }`. */
+export async function orderRoutes(app: FastifyInstance, { deps }: { deps: ServiceDeps<OrderConfig> }): Promise<void> {
+  const metrics = orderMetrics(deps.registry);
+
+  /** Cancel and manual transitions: one saga input under the row lock; 404 / 409 as the state says. */
+  const transition = async (orderId: string, input: SagaInput, reason: string) => {
+    const result = await deps.events.transact((tx, emit) =>
+      applyInput(tx, orderId, input, { emit: requestEmitter(emit, orderId), metrics, reason }),
+    );
+    if (result.kind === 'unknown') throw new NotFoundError(`Order ${orderId} does not exist`);
+    if (result.step.rejected) throw new ConflictError(result.step.rejected);
+    return result.order;
+  };
+
+  app.post<{ Body: CreateBody }>(
+    '/api/orders',
+    {
+      schema: {
+        summary: 'Place an order',
+        description:
+          'Stores the order as CREATED with its computed total and emits OrderCreated; payment and inventory take it from there.',
+        body: createOrderBody(deps.config.maxLines),
+        response: { 201: order, 400: problem, 409: problem, 422: problem },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const priced = priceOrder(body.items, deps.config.maxLines, body.totalAmount);
+      if (!priced.ok) {
+        throw new BadRequestError(
+          `The order has ${priced.errors.length} invalid field${priced.errors.length === 1 ? '' : 's'}`,
+          priced.errors.map((e) => ({ ...e, in: 'body' as const })),
+        );
+      }
+      const orderId = randomUUID();
+      const created = await deps.events.transact(async (tx, emit) => {
+        const stored = await insertOrder(tx, {
+          orderId,
+          customerId: body.customerId,
+          items: priced.items,
+          totalAmount: priced.totalAmount,
+          currency: body.currency,
+          paymentMethod: body.paymentMethod,
+        });
+        emit(
+          'ecom.order.created.v1',
+          {
+            orderId,
+            customerId: stored.customerId,
+            // priceOrder guarantees at least one line; the generated type spells that as a tuple.
+            items: stored.items as OrderCreated['items'],
+            totalAmount: stored.totalAmount,
+            currency: stored.currency,
+            paymentMethod: stored.paymentMethod,
+            status: 'CREATED',
+            orderDate: stored.createdAt,
+          },
+          { correlationId: orderId },
+        );
+        return stored;
+      });
+      metrics.transitions.inc({ status: 'CREATED' });
+      request.log.info({ orderId, totalAmount: created.totalAmount, currency: created.currency }, 'order created');
+      return reply.code(201).header('location', `/api/orders/${orderId}`).send(created);
+    },
+  );
+
+  app.get<{ Params: { orderId: string } }>(
+    '/api/orders/:orderId',
+    {
+      schema: { summary: 'Get an order', params: orderParams, response: { 200: order, 400: problem, 404: problem } },
+    },
+    async (request) => {
+      const found = await findOrder(deps.db, request.params.orderId);
+      if (!found) throw new NotFoundError(`Order ${request.params.orderId} does not exist`);
+      return found;
+    },
+  );
+
+  app.get<{ Querystring: { customerId?: string; status?: OrderStatus; limit: number } }>(
+    '/api/orders',
+    {
+      schema: {
+        summary: 'List orders, newest first',
+        querystring: listQuery,
+        response: { 200: orderList, 400: problem },
+      },
+    },
+    async (request) => {
+      const { customerId, status, limit } = request.query;
+      return {
+        items: await listOrders(deps.db, {
+          limit,
+          ...(customerId !== undefined ? { customerId } : {}),
+          ...(status !== undefined ? { status } : {}),
+        }),
+      };
+    },
+  );
+
+  app.put<{ Params: { orderId: string }; Body: { status: OrderStatus; updateReason: string } }>(
+    '/api/orders/:orderId',
+    {
+      schema: {
+        summary: 'Move an order along an allowed transition',
+        description:
+          'CREATED→CONFIRMED|CANCELLED, CONFIRMED→SHIPPED|CANCELLED, SHIPPED→DELIVERED; anything else is 409. ' +
+          'Emits OrderUpdated, or OrderCancelled (CUSTOMER_REQUEST) for CANCELLED so payment refunds and inventory releases.',
+        params: orderParams,
+        body: updateBody,
+        response: { 200: order, 400: problem, 404: problem, 409: problem },
+      },
+    },
+    async (request) => {
+      const { status, updateReason } = request.body;
+      const updated = await transition(request.params.orderId, { kind: 'manual', to: status }, updateReason);
+      request.log.info({ orderId: updated.orderId, status, updateReason }, 'order updated manually');
+      return updated;
+    },
+  );
+
+  app.delete<{ Params: { orderId: string } }>(
+    '/api/orders/:orderId',
+    {
+      schema: {
+        summary: 'Cancel an order (before it ships)',
+        description:
+          'CREATED or CONFIRMED → CANCELLED (CUSTOMER_REQUEST), emitting OrderCancelled; later states are 409.',
+        params: orderParams,
+        response: { 200: order, 400: problem, 404: problem, 409: problem },
+      },
+    },
+    async (request) => {
+      const cancelled = await transition(request.params.orderId, { kind: 'cancel' }, 'cancelled by the customer');
+      request.log.info({ orderId: cancelled.orderId }, 'order cancelled by request');
+      return cancelled;
+    },
+  );
+}

@@ -1,0 +1,139 @@
+import { MONEY_PATTERN } from '../domain/money.js';
+import { ORDER_STATUSES } from '../domain/saga.js';
+
+/** JSON Schemas of the order API; they validate requests, shape responses and feed /docs. */
+
+export const money = {
+  type: 'string',
+  pattern: MONEY_PATTERN,
+  description: 'Decimal amount in major units, as a string',
+} as const;
+export const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code' } as const;
+const timestamp = { type: 'string', format: 'date-time' } as const;
+const nullableTimestamp = { type: 'string', format: 'date-time', nullable: true } as const;
+
+export const line = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['productId', 'quantity', 'price'],
+  properties: {
+    productId: { type: 'string', minLength: 1, maxLength: 100 },
+    // Bounded so a line total stays far inside NUMERIC(14,2); the sum is checked again in cents.
+    quantity: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    price: money,
+  },
+} as const;
+
+export function createOrderBody(maxLines: number) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['customerId', 'items'],
+    properties: {
+      customerId: { type: 'string', minLength: 1, maxLength: 100 },
+      items: { type: 'array', minItems: 1, maxItems: maxLines, items: line },
+      currency: { ...currency, default: 'USD' },
+      paymentMethod: { type: 'string', minLength: 1, maxLength: 50, default: 'card' },
+      totalAmount: { ...money, description: 'Optional; when given it must equal the sum of the lines' },
+    },
+  } as const;
+}
+
+export const orderParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['orderId'],
+  properties: { orderId: { type: 'string', format: 'uuid' } },
+} as const;
+
+export const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    customerId: { type: 'string', minLength: 1, maxLength: 100 },
+    status: { type: 'string', enum: ORDER_STATUSES },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  },
+} as const;
+
+export const updateBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['status', 'updateReason'],
+  properties: {
+    status: { type: 'string', enum: ORDER_STATUSES },
+    updateReason: { type: 'string', minLength: 1, maxLength: 200 },
+  },
+} as const;
+
+export const order = {
+  type: 'object',
+  required: [
+    'orderId',
+    'customerId',
+    'items',
+    'totalAmount',
+    'currency',
+    'paymentMethod',
+    'status',
+    'cancellationReason',
+    'paymentStatus',
+    'reservationStatus',
+    'refundedAmount',
+    'createdAt',
+    'updatedAt',
+    'confirmedAt',
+    'shippedAt',
+    'deliveredAt',
+    'cancelledAt',
+  ],
+  properties: {
+    orderId: { type: 'string', format: 'uuid' },
+    customerId: { type: 'string' },
+    items: { type: 'array', items: line },
+    totalAmount: money,
+    currency,
+    paymentMethod: { type: 'string' },
+    status: { type: 'string', enum: ORDER_STATUSES },
+    cancellationReason: {
+      type: 'string',
+      enum: ['PAYMENT_FAILED', 'OUT_OF_STOCK', 'CUSTOMER_REQUEST', null],
+      nullable: true,
+    },
+    paymentStatus: { type: 'string', enum: ['PENDING', 'COMPLETED', 'FAILED'] },
+    reservationStatus: { type: 'string', enum: ['PENDING', 'RESERVED', 'FAILED'] },
+    refundedAmount: money,
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    confirmedAt: nullableTimestamp,
+    shippedAt: nullableTimestamp,
+    deliveredAt: nullableTimestamp,
+    cancelledAt: nullableTimestamp,
+  },
+} as const;
+
+export const orderList = {
+  type: 'object',
+  required: ['items'],
+  properties: { items: { type: 'array', items: order } },
+} as const;
+
+/** RFC 9457 body of every 4xx (the kit's problem handler sends it). */
+export const problem = {
+  description: 'Problem details (application/problem+json)',
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, message: { type: 'string' }, in: { type: 'string' } },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,213 @@
+import type { Queryable } from '@ecom/kit';
+import { normalize } from './domain/money.js';
+import type { OrderLine } from './domain/pricing.js';
+import type {
+  CancellationReason,
+  OrderStatus,
+  PaymentStatus,
+  ReservationStatus,
+  SagaState,
+  Transition,
+} from './domain/saga.js';
+
+/** An order as stored and as the API shows it. */
+export interface Order {
+  orderId: string;
+  customerId: string;
+  items: OrderLine[];
+  totalAmount: string;
+  currency: string;
+  paymentMethod: string;
+  status: OrderStatus;
+  cancellationReason: CancellationReason | null;
+  paymentStatus: PaymentStatus;
+  reservationStatus: ReservationStatus;
+  refundedAmount: string;
+  createdAt: string;
+  updatedAt: string;
+  confirmedAt: string | null;
+  shippedAt: string | null;
+  deliveredAt: string | null;
+  cancelledAt: string | null;
+}
+
+interface OrderRow {
+  order_id: string;
+  customer_id: string;
+  items: OrderLine[] | string;
+  total_amount: string;
+  currency: string;
+  payment_method: string;
+  status: OrderStatus;
+  cancellation_reason: CancellationReason | null;
+  payment_status: PaymentStatus;
+  reservation_status: ReservationStatus;
+  refunded_amount: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+  confirmed_at: Date | string | null;
+  shipped_at: Date | string | null;
+  delivered_at: Date | string | null;
+  cancelled_at: Date | string | null;
+}
+
+// Money as text: the drivers may hand NUMERIC back as a string or a number; text is exact.
+const COLUMNS = `order_id, customer_id, items, total_amount::text AS total_amount, currency, payment_method, status,
+  cancellation_reason, payment_status, reservation_status, refunded_amount::text AS refunded_amount,
+  created_at, updated_at, confirmed_at, shipped_at, delivered_at, cancelled_at`;
+
+function iso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+function isoOrNull(value: Date | string | null): string | null {
+  return value === null ? null : iso(value);
+}
+
+function toOrder(row: OrderRow): Order {
+  return {
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    items: typeof row.items === 'string' ? (JSON.parse(row.items) as OrderLine[]) : row.items,
+    totalAmount: normalize(row.total_amount),
+    currency: row.currency,
+    paymentMethod: row.payment_method,
+    status: row.status,
+    cancellationReason: row.cancellation_reason,
+    paymentStatus: row.payment_status,
+    reservationStatus: row.reservation_status,
+    refundedAmount: normalize(row.refunded_amount),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    confirmedAt: isoOrNull(row.confirmed_at),
+    shippedAt: isoOrNull(row.shipped_at),
+    deliveredAt: isoOrNull(row.delivered_at),
+    cancelledAt: isoOrNull(row.cancelled_at),
+  };
+}
+
+export function sagaStateOf(order: Order): SagaState {
+  return {
+    status: order.status,
+    paymentStatus: order.paymentStatus,
+    reservationStatus: order.reservationStatus,
+    cancellationReason: order.cancellationReason,
+  };
+}
+
+export interface NewOrder {
+  orderId: string;
+  customerId: string;
+  items: OrderLine[];
+  totalAmount: string;
+  currency: string;
+  paymentMethod: string;
+}
+
+export async function insertOrder(tx: Queryable, order: NewOrder): Promise<Order> {
+  const { rows } = await tx.query<OrderRow>(
+    `INSERT INTO orders (order_id, customer_id, items, total_amount, currency, payment_method, status)
+     VALUES ($1, $2, $3::jsonb, $4, $5, $6, 'CREATED') RETURNING ${COLUMNS}`,
+    [
+      order.orderId,
+      order.customerId,
+      JSON.stringify(order.items),
+      order.totalAmount,
+      order.currency,
+      order.paymentMethod,
+    ],
+  );
+  return toOrder(rows[0] as OrderRow);
+}
+
+export async function findOrder(db: Queryable, orderId: string): Promise<Order | undefined> {
+  const { rows } = await db.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE order_id = $1`, [orderId]);
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
+
+/** The order, locked for the rest of the transaction: saga inputs for one order apply one at a time. */
+export async function lockOrder(tx: Queryable, orderId: string): Promise<Order | undefined> {
+  const { rows } = await tx.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE order_id = $1 FOR UPDATE`, [orderId]);
+  return rows[0] ? toOrder(rows[0]) : undefined;
+}
+
+export interface OrderFilter {
+  customerId?: string;
+  status?: OrderStatus;
+  limit: number;
+}
+
+export async function listOrders(db: Queryable, filter: OrderFilter): Promise<Order[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.customerId !== undefined) {
+    params.push(filter.customerId);
+    where.push(`customer_id = $${params.length}`);
+  }
+  if (filter.status !== undefined) {
+    params.push(filter.status);
+    where.push(`status = $${params.length}`);
+  }
+  params.push(filter.limit);
+  const { rows } = await db.query<OrderRow>(
+    `SELECT ${COLUMNS} FROM orders ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY created_at DESC, order_id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toOrder);
+}
+
+/** Which timestamp column records entering each status. */
+const ENTERED_AT: Partial<Record<OrderStatus, string>> = {
+  CONFIRMED: 'confirmed_at',
+  SHIPPED: 'shipped_at',
+  DELIVERED: 'delivered_at',
+  CANCELLED: 'cancelled_at',
+};
+
+/**
+ * Stores a new saga state and stamps the statuses entered. The database clock stamps them, the
+ * same clock that stamped created_at, so confirmed_at - created_at is a true saga duration even
+ * with replicas on hosts whose clocks differ.
+ */
+export async function saveState(
+  tx: Queryable,
+  orderId: string,
+  state: SagaState,
+  transitions: readonly Transition[],
+): Promise<Order> {
+  const stamps = [...new Set(transitions.map((t) => ENTERED_AT[t.to]).filter((c) => c !== undefined))].map(
+    (column) => `, ${column} = COALESCE(${column}, clock_timestamp())`,
+  );
+  const { rows } = await tx.query<OrderRow>(
+    `UPDATE orders SET status = $2, payment_status = $3, reservation_status = $4, cancellation_reason = $5,
+       updated_at = clock_timestamp() ${stamps.join('')}
+     WHERE order_id = $1 RETURNING ${COLUMNS}`,
+    [orderId, state.status, state.paymentStatus, state.reservationStatus, state.cancellationReason],
+  );
+  return toOrder(rows[0] as OrderRow);
+}
+
+export interface RefundRecord {
+  refundId: string;
+  orderId: string;
+  paymentId: string;
+  amount: string;
+  currency: string;
+  reason: string;
+}
+
+/** Adds a refund to its order once per refundId; false when it was already recorded. */
+export async function recordRefund(tx: Queryable, refund: RefundRecord): Promise<boolean> {
+  const inserted = await tx.query(
+    `INSERT INTO order_refunds (refund_id, order_id, payment_id, amount, currency, reason)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (refund_id) DO NOTHING`,
+    [refund.refundId, refund.orderId, refund.paymentId, refund.amount, refund.currency, refund.reason],
+  );
+  if (inserted.rowCount === 0) return false;
+  await tx.query(
+    'UPDATE orders SET refunded_amount = refunded_amount + $2, updated_at = clock_timestamp() WHERE order_id = $1',
+    [refund.orderId, refund.amount],
+  );
+  return true;
+}

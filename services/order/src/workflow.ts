@@ -1,0 +1,65 @@
+import type { Queryable } from '@ecom/kit';
+import type { OrderCancelled, OrderUpdated } from '@ecom/schemas';
+import { decide, type SagaInput, type SagaStep, type Transition } from './domain/saga.js';
+import type { OrderMetrics } from './metrics.js';
+import { lockOrder, type Order, sagaStateOf, saveState } from './store.js';
+
+/** Emits an order event in the caller's unit of work, with whatever context the caller decided. */
+export interface OrderEmitter {
+  updated(data: OrderUpdated): void;
+  cancelled(data: OrderCancelled): void;
+}
+
+export type Applied = { kind: 'unknown' } | { kind: 'applied'; order: Order; step: SagaStep };
+
+/**
+ * Applies one saga input to a stored order under a row lock: decides, stores, emits one event per
+ * status change and counts it. Shared by the event handlers and the routes, so a cancel by event
+ * and a cancel by request are the same code. A rejected step (a request not allowed in this state)
+ * writes nothing; the caller turns it into a 409.
+ */
+export async function applyInput(
+  tx: Queryable,
+  orderId: string,
+  input: SagaInput,
+  options: { emit: OrderEmitter; metrics: OrderMetrics; reason: string },
+): Promise<Applied> {
+  const order = await lockOrder(tx, orderId);
+  if (!order) return { kind: 'unknown' };
+  const current = sagaStateOf(order);
+  const step = decide(current, input);
+  if (step.rejected) return { kind: 'applied', order, step };
+  const changed = JSON.stringify(step.state) !== JSON.stringify(current);
+  if (!changed) return { kind: 'applied', order, step };
+
+  const saved = await saveState(tx, orderId, step.state, step.transitions);
+  for (const transition of step.transitions) {
+    emitTransition(saved, transition, options.emit, options.reason);
+    options.metrics.transitions.inc({ status: transition.to });
+  }
+  if (step.transitions.some((t) => t.to === 'CONFIRMED') && saved.confirmedAt) {
+    // Observed inside the transaction: the kit has no after-commit hook for handlers, so a batch
+    // rolled back and redone could observe one confirmation twice (rare: only after a failure).
+    const seconds = (Date.parse(saved.confirmedAt) - Date.parse(saved.createdAt)) / 1000;
+    options.metrics.sagaCompletion.observe(Math.max(0, seconds));
+  }
+  return { kind: 'applied', order: saved, step };
+}
+
+function emitTransition(order: Order, t: Transition, emit: OrderEmitter, reason: string): void {
+  const common = {
+    orderId: order.orderId,
+    customerId: order.customerId,
+    totalAmount: order.totalAmount,
+    currency: order.currency,
+  };
+  if (t.to === 'CANCELLED' && t.cancellation) {
+    emit.cancelled({
+      ...common,
+      cancellationReason: t.cancellation.reason,
+      refundRequired: t.cancellation.refundRequired,
+    });
+    return;
+  }
+  emit.updated({ ...common, status: t.to, previousStatus: t.from, updateReason: reason.slice(0, 200) });
+}

@@ -1,0 +1,4 @@
+import { runService } from '@ecom/kit';
+import { paymentService } from './service.js';
+
+runService(paymentService);

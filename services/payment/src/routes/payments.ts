@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestError, ConflictError, HttpProblem, NotFoundError, type ServiceDeps } from '@ecom/kit';
+import type { FastifyInstance } from 'fastify';
+import { decideRefund } from '../domain/refund.js';
+import { type PaymentGateway, TransientGatewayError } from '../gateway/gateway.js';
+import type { PaymentConfig } from '../service.js';
+import { findPayment, listPayments, lockPayment } from '../store.js';
+import { chargeOrder, RefundDeclinedError, refundPayment } from '../workflow.js';
+import {
+  chargeBody,
+  listQuery,
+  paymentList,
+  paymentParams,
+  payment as paymentSchema,
+  problem,
+  refundBody,
+} from './schemas.js';
+
+/** A request waits for the gateway: a few quick tries on a transient failure, then 503 (nothing written). */
+const REQUEST_GATEWAY_TRIES = 3;
+
+async function withTries<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof TransientGatewayError)) throw error;
+      if (attempt >= REQUEST_GATEWAY_TRIES) {
+        throw new HttpProblem(503, 'The payment gateway is unavailable; retry the request (with its Idempotency-Key)');
+      }
+    }
+  }
+}
+
+interface ChargeBody {
+  orderId: string;
+  amount: string;
+  currency: string;
+  paymentMethod: string;
+  customerId: string;
+}
+
+export async function paymentRoutes(
+  app: FastifyInstance,
+  { deps, gateway }: { deps: ServiceDeps<PaymentConfig>; gateway: PaymentGateway },
+): Promise<void> {
+  app.post<{ Body: ChargeBody }>(
+    '/api/payments',
+    {
+      schema: {
+        summary: 'Charge an order manually',
+        description:
+          'Charges through the gateway and emits PaymentProcessed (201 even when declined: the payment is FAILED). ' +
+          '409 when the order already has a payment.',
+        body: chargeBody,
+        response: { 201: paymentSchema, 400: problem, 409: problem, 422: problem, 503: problem },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const payment = await deps.events.transact((tx, emit) =>
+        chargeOrder(
+          tx,
+          { paymentId: randomUUID(), ...body, source: 'API' },
+          (charge) => withTries(() => gateway.charge(charge)),
+          (data) => emit('ecom.payment.processed.v1', data, { correlationId: body.orderId }),
+        ),
+      );
+      if (!payment) throw new ConflictError(`Order ${body.orderId} already has a payment`);
+      request.log.info(
+        { orderId: body.orderId, paymentId: payment.paymentId, status: payment.status },
+        'manual charge',
+      );
+      return reply.code(201).header('location', `/api/payments/${payment.paymentId}`).send(payment);
+    },
+  );
+
+  app.post<{ Params: { paymentId: string }; Body: { reason: string; amount?: string } }>(
+    '/api/payments/:paymentId/refund',
+    {
+      schema: {
+        summary: 'Refund a payment, fully by default',
+        description:
+          'Refunds `amount` (default: all that is not refunded yet) and emits PaymentRefunded. ' +
+          '409 when the payment is not COMPLETED or is already fully refunded.',
+        params: paymentParams,
+        body: refundBody,
+        response: {
+          200: paymentSchema,
+          400: problem,
+          404: problem,
+          409: problem,
+          422: problem,
+          502: problem,
+          503: problem,
+        },
+      },
+    },
+    async (request) => {
+      const { paymentId } = request.params;
+      const { reason, amount } = request.body;
+      const refunded = await deps.events.transact(async (tx, emit) => {
+        const payment = await lockPayment(tx, { paymentId });
+        if (!payment) throw new NotFoundError(`Payment ${paymentId} does not exist`);
+        const decision = decideRefund(payment, amount);
+        if (decision.kind === 'conflict') throw new ConflictError(decision.detail);
+        if (decision.kind === 'invalid') {
+          throw new BadRequestError(`The refund ${decision.field.slice(1)} is invalid`, [
+            { field: decision.field, message: decision.message, in: 'body' },
+          ]);
+        }
+        try {
+          return await refundPayment(
+            tx,
+            payment,
+            { refundId: randomUUID(), amount: decision.amount, reason },
+            (refund) => withTries(() => gateway.refund(refund)),
+            (data) => emit('ecom.payment.refunded.v1', data, { correlationId: payment.orderId }),
+          );
+        } catch (error) {
+          if (error instanceof RefundDeclinedError) throw new HttpProblem(502, error.message);
+          throw error;
+        }
+      });
+      request.log.info({ paymentId, refundedAmount: refunded.refundedAmount }, 'manual refund');
+      return refunded;
+    },
+  );
+
+  app.get<{ Params: { paymentId: string } }>(
+    '/api/payments/:paymentId',
+    {
+      schema: {
+        summary: 'Get a payment with its refunds',
+        params: paymentParams,
+        response: { 200: paymentSchema, 400: problem, 404: problem },
+      },
+    },
+    async (request) => {
+      const found = await findPayment(deps.db, request.params.paymentId);
+      if (!found) throw new NotFoundError(`Payment ${request.params.paymentId} does not exist`);
+      return found;
+    },
+  );
+
+  app.get<{ Querystring: { orderId?: string; limit: number } }>(
+    '/api/payments',
+    {
+      schema: {
+        summary: 'List payments, newest first',
+        querystring: listQuery,
+        response: { 200: paymentList, 400: problem },
+      },
+    },
+    async (request) => {
+      const { orderId, limit } = request.query;
+      return { items: await listPayments(deps.db, { limit, ...(orderId !== undefined ? { orderId } : {}) }) };
+    },
+  );
+}

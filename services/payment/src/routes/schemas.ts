@@ -1,0 +1,131 @@
+import { MONEY_PATTERN } from '../domain/money.js';
+
+/** JSON Schemas of the payment API; they validate requests, shape responses and feed /docs. */
+
+export const money = {
+  type: 'string',
+  pattern: MONEY_PATTERN,
+  description: 'Decimal amount in major units, as a string',
+} as const;
+export const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code' } as const;
+const nullableString = { type: 'string', nullable: true } as const;
+
+export const chargeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['orderId', 'amount', 'currency', 'paymentMethod'],
+  properties: {
+    orderId: { type: 'string', format: 'uuid' },
+    amount: money,
+    currency,
+    paymentMethod: { type: 'string', minLength: 1, maxLength: 50 },
+    customerId: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      default: 'anonymous',
+      description: 'Who pays; PaymentProcessed carries it',
+    },
+  },
+} as const;
+
+export const refundBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['reason'],
+  properties: {
+    reason: { type: 'string', minLength: 1, maxLength: 200 },
+    amount: { ...money, description: 'Part to refund; the whole remaining amount when omitted' },
+  },
+} as const;
+
+export const paymentParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['paymentId'],
+  properties: { paymentId: { type: 'string', format: 'uuid' } },
+} as const;
+
+export const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    orderId: { type: 'string', format: 'uuid' },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+  },
+} as const;
+
+const refund = {
+  type: 'object',
+  required: ['refundId', 'amount', 'currency', 'reason', 'transactionId', 'createdAt'],
+  properties: {
+    refundId: { type: 'string', format: 'uuid' },
+    amount: money,
+    currency,
+    reason: { type: 'string' },
+    transactionId: nullableString,
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const payment = {
+  type: 'object',
+  required: [
+    'paymentId',
+    'orderId',
+    'customerId',
+    'amount',
+    'currency',
+    'paymentMethod',
+    'status',
+    'transactionId',
+    'failureReason',
+    'refundedAmount',
+    'source',
+    'refunds',
+    'createdAt',
+    'updatedAt',
+  ],
+  properties: {
+    paymentId: { type: 'string', format: 'uuid' },
+    orderId: { type: 'string', format: 'uuid' },
+    customerId: { type: 'string' },
+    amount: money,
+    currency,
+    paymentMethod: { type: 'string' },
+    status: { type: 'string', enum: ['COMPLETED', 'FAILED'] },
+    transactionId: nullableString,
+    failureReason: nullableString,
+    refundedAmount: money,
+    source: { type: 'string', enum: ['ORDER_CREATED', 'API'] },
+    refunds: { type: 'array', items: refund },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const paymentList = {
+  type: 'object',
+  required: ['items'],
+  properties: { items: { type: 'array', items: payment } },
+} as const;
+
+/** RFC 9457 body of every 4xx/5xx problem (the kit's problem handler sends it). */
+export const problem = {
+  description: 'Problem details (application/problem+json)',
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    instance: { type: 'string' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, message: { type: 'string' }, in: { type: 'string' } },
+      },
+    },
+  },
+} as const;

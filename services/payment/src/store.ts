@@ -1,0 +1,203 @@
+import type { Queryable } from '@ecom/kit';
+import { normalize } from './domain/money.js';
+import type { GatewayResult } from './gateway/gateway.js';
+
+export interface Refund {
+  refundId: string;
+  amount: string;
+  currency: string;
+  reason: string;
+  transactionId: string | null;
+  createdAt: string;
+}
+
+/** A settled payment as stored and as the API shows it. */
+export interface Payment {
+  paymentId: string;
+  orderId: string;
+  customerId: string;
+  amount: string;
+  currency: string;
+  paymentMethod: string;
+  status: 'COMPLETED' | 'FAILED';
+  transactionId: string | null;
+  failureReason: string | null;
+  refundedAmount: string;
+  source: 'ORDER_CREATED' | 'API';
+  refunds: Refund[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface PaymentRow {
+  payment_id: string;
+  order_id: string;
+  customer_id: string;
+  amount: string;
+  currency: string;
+  payment_method: string;
+  status: 'PENDING' | 'COMPLETED' | 'FAILED';
+  transaction_id: string | null;
+  failure_reason: string | null;
+  refunded_amount: string;
+  source: 'ORDER_CREATED' | 'API';
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+interface RefundRow {
+  refund_id: string;
+  payment_id: string;
+  amount: string;
+  currency: string;
+  reason: string;
+  transaction_id: string | null;
+  created_at: Date | string;
+}
+
+const COLUMNS = `payment_id, order_id, customer_id, amount::text AS amount, currency, payment_method, status,
+  transaction_id, failure_reason, refunded_amount::text AS refunded_amount, source, created_at, updated_at`;
+const REFUND_COLUMNS = `refund_id, payment_id, amount::text AS amount, currency, reason, transaction_id, created_at`;
+
+function iso(value: Date | string): string {
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+function toRefund(row: RefundRow): Refund {
+  return {
+    refundId: row.refund_id,
+    amount: normalize(row.amount),
+    currency: row.currency,
+    reason: row.reason,
+    transactionId: row.transaction_id,
+    createdAt: iso(row.created_at),
+  };
+}
+
+function toPayment(row: PaymentRow, refunds: Refund[]): Payment {
+  if (row.status === 'PENDING') {
+    // Only the claiming transaction ever sees PENDING, and it settles before reading back.
+    throw new Error(`payment ${row.payment_id} read while PENDING`);
+  }
+  return {
+    paymentId: row.payment_id,
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    amount: normalize(row.amount),
+    currency: row.currency,
+    paymentMethod: row.payment_method,
+    status: row.status,
+    transactionId: row.transaction_id,
+    failureReason: row.failure_reason,
+    refundedAmount: normalize(row.refunded_amount),
+    source: row.source,
+    refunds,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+/** Reads payments with their refunds (one query for all the refunds). */
+async function withRefunds(db: Queryable, rows: PaymentRow[]): Promise<Payment[]> {
+  if (rows.length === 0) return [];
+  const { rows: refundRows } = await db.query<RefundRow>(
+    `SELECT ${REFUND_COLUMNS} FROM refunds WHERE payment_id = ANY($1::uuid[]) ORDER BY created_at, refund_id`,
+    [rows.map((r) => r.payment_id)],
+  );
+  return rows.map((row) => toPayment(row, refundRows.filter((r) => r.payment_id === row.payment_id).map(toRefund)));
+}
+
+export interface PaymentClaim {
+  paymentId: string;
+  orderId: string;
+  customerId: string;
+  amount: string;
+  currency: string;
+  paymentMethod: string;
+  source: 'ORDER_CREATED' | 'API';
+}
+
+/**
+ * Claims the order's one payment: true when this transaction inserted it. A concurrent claim
+ * waits on the unique index until the first commits or rolls back, then sees the conflict.
+ */
+export async function claimPayment(tx: Queryable, claim: PaymentClaim): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `INSERT INTO payments (payment_id, order_id, customer_id, amount, currency, payment_method, status, source)
+     VALUES ($1, $2, $3, $4, $5, $6, 'PENDING', $7) ON CONFLICT (order_id) DO NOTHING`,
+    [claim.paymentId, claim.orderId, claim.customerId, claim.amount, claim.currency, claim.paymentMethod, claim.source],
+  );
+  return rowCount === 1;
+}
+
+export async function settlePayment(tx: Queryable, paymentId: string, result: GatewayResult): Promise<Payment> {
+  const { rows } = await tx.query<PaymentRow>(
+    `UPDATE payments SET status = $2, transaction_id = $3, failure_reason = $4, updated_at = clock_timestamp()
+     WHERE payment_id = $1 RETURNING ${COLUMNS}`,
+    [paymentId, result.status, result.transactionId, result.failureReason],
+  );
+  return toPayment(rows[0] as PaymentRow, []);
+}
+
+export async function findPayment(db: Queryable, paymentId: string): Promise<Payment | undefined> {
+  const { rows } = await db.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE payment_id = $1`, [paymentId]);
+  return (await withRefunds(db, rows))[0];
+}
+
+/** The payment, locked for the rest of the transaction (refunds of one payment run one at a time). */
+export async function lockPayment(
+  tx: Queryable,
+  by: { paymentId: string } | { orderId: string },
+): Promise<Payment | undefined> {
+  const [column, value] = 'paymentId' in by ? ['payment_id', by.paymentId] : ['order_id', by.orderId];
+  const { rows } = await tx.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE ${column} = $1 FOR UPDATE`, [
+    value,
+  ]);
+  return (await withRefunds(tx, rows))[0];
+}
+
+export async function listPayments(db: Queryable, filter: { orderId?: string; limit: number }): Promise<Payment[]> {
+  const params: unknown[] = [];
+  let where = '';
+  if (filter.orderId !== undefined) {
+    params.push(filter.orderId);
+    where = 'WHERE order_id = $1';
+  }
+  params.push(filter.limit);
+  const { rows } = await db.query<PaymentRow>(
+    `SELECT ${COLUMNS} FROM payments ${where} ORDER BY created_at DESC, payment_id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return withRefunds(db, rows);
+}
+
+export interface NewRefund {
+  refundId: string;
+  paymentId: string;
+  orderId: string;
+  amount: string;
+  currency: string;
+  reason: string;
+  transactionId: string | null;
+}
+
+/** Stores a refund and adds it to the payment's refunded amount (the CHECK keeps it <= amount). */
+export async function insertRefund(tx: Queryable, refund: NewRefund): Promise<void> {
+  await tx.query(
+    `INSERT INTO refunds (refund_id, payment_id, order_id, amount, currency, reason, transaction_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      refund.refundId,
+      refund.paymentId,
+      refund.orderId,
+      refund.amount,
+      refund.currency,
+      refund.reason,
+      refund.transactionId,
+    ],
+  );
+  await tx.query(
+    `UPDATE payments SET refunded_amount = refunded_amount + $2, updated_at = clock_timestamp() WHERE payment_id = $1`,
+    [refund.paymentId, refund.amount],
+  );
+}

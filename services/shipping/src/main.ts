@@ -1,0 +1,4 @@
+import { runService } from '@ecom/kit';
+import { shippingService } from './service.js';
+
+runService(shippingService);

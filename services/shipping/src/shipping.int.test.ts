@@ -1,0 +1,301 @@
+// The shipping service in-process against the real broker and PostgreSQL. Topics are shared with
+// other tests, so every test uses its own order ids and filters what it reads by key.
+import { randomUUID } from 'node:crypto';
+import {
+  createEvent,
+  type Event,
+  EventCodec,
+  type IncomingRecord,
+  openProducer,
+  type RecordProducer,
+  type RunningService,
+  startService,
+} from '@ecom/kit';
+import { eventually, readTopic, testKafka } from '@ecom/kit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ShippingConfig, shippingService } from './service.js';
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://ecom@127.0.0.1:15432/ecom';
+const codec = new EventCodec();
+let running: RunningService<ShippingConfig>;
+let producer: RecordProducer;
+
+beforeAll(async () => {
+  running = await startService(shippingService, {
+    ...process.env,
+    PORT: '0',
+    DATABASE_URL,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SHIPPING_ESTIMATED_DAYS: '3',
+  });
+  producer = await openProducer(testKafka('shipping-test'));
+  await eventually(
+    async () => {
+      const res = await running.app.inject({ method: 'GET', url: '/readyz' });
+      return res.statusCode === 200 ? true : undefined;
+    },
+    'shipping ready (consumer joined)',
+    60_000,
+  );
+});
+
+afterAll(async () => {
+  await producer?.close();
+  await running?.stop();
+});
+
+function orderConfirmed(orderId: string, customerId = 'cust-1') {
+  return createEvent(
+    'shipping-test',
+    'ecom.order.updated.v1',
+    {
+      orderId,
+      customerId,
+      status: 'CONFIRMED',
+      previousStatus: 'CREATED',
+      updateReason: 'payment and stock confirmed',
+      totalAmount: '10.00',
+      currency: 'USD',
+    },
+    { correlationId: orderId },
+  );
+}
+
+function orderCancelled(orderId: string) {
+  return createEvent(
+    'shipping-test',
+    'ecom.order.cancelled.v1',
+    {
+      orderId,
+      customerId: 'cust-1',
+      cancellationReason: 'CUSTOMER_REQUEST',
+      refundRequired: false,
+      totalAmount: '10.00',
+      currency: 'USD',
+    },
+    { correlationId: orderId },
+  );
+}
+
+async function produce(...events: Event[]): Promise<void> {
+  await producer.send(events.map((e) => codec.encode(e)));
+}
+
+/** Waits until the consumer has committed the handling of these events (their ce_ids are in the inbox). */
+async function handled(...events: Event[]): Promise<void> {
+  const ids = events.map((e) => e.id);
+  await eventually(
+    async () => {
+      const { rows } = await running.deps.db.query<{ n: string | number }>(
+        'SELECT count(*) AS n FROM inbox WHERE ce_id = ANY($1::text[])',
+        [ids],
+      );
+      return Number(rows[0]?.n) === new Set(ids).size ? true : undefined;
+    },
+    `inbox to hold ${ids.join(', ')}`,
+  );
+  await running.flushOutbox();
+}
+
+/**
+ * The records of one key (optionally one type), each once. Once: the kit's group consumer never
+ * resolves fetched offsets, so readTopic sees the same records again and again (see the report).
+ */
+function ofKey(records: IncomingRecord[], key: string, type?: string): IncomingRecord[] {
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const id = `${r.partition}@${r.offset}`;
+    if (seen.has(id) || r.key?.toString() !== key || (type && r.headers.ce_type !== type)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+async function shipmentEvents(orderId: string, type: string, count = 1): Promise<IncomingRecord[]> {
+  const records = await readTopic('ecom.shipments', (rs) => ofKey(rs, orderId, type).length >= count);
+  return ofKey(records, orderId);
+}
+
+function data<T = Record<string, unknown>>(record: IncomingRecord): T {
+  return JSON.parse(record.value?.toString() ?? 'null') as T;
+}
+
+async function shipmentsOf(orderId: string) {
+  const res = await running.app.inject({ method: 'GET', url: `/api/shipments?orderId=${orderId}` });
+  expect(res.statusCode).toBe(200);
+  return res.json().items as Array<Record<string, unknown> & { shipmentId: string; status: string }>;
+}
+
+async function setStatus(shipmentId: string, status: string, location: string) {
+  return running.app.inject({
+    method: 'PUT',
+    url: `/api/shipments/${shipmentId}/status`,
+    payload: { status, location },
+  });
+}
+
+describe('bad input', () => {
+  it('rejects every malformed request with a problem naming the field, and writes nothing', async () => {
+    const orderId = randomUUID();
+    const someId = randomUUID();
+    const cases: { method: 'POST' | 'PUT' | 'GET'; url: string; body?: unknown; field: string }[] = [
+      { method: 'POST', url: '/api/shipments', body: { orderId }, field: '/customerId' },
+      { method: 'POST', url: '/api/shipments', body: { orderId: 'nope', customerId: 'c' }, field: '/orderId' },
+      { method: 'POST', url: '/api/shipments', body: { orderId, customerId: '' }, field: '/customerId' },
+      {
+        method: 'POST',
+        url: '/api/shipments',
+        body: { orderId, customerId: 'c', carrier: 'Pigeon' },
+        field: '/carrier',
+      },
+      { method: 'POST', url: '/api/shipments', body: { orderId, customerId: 'c', extra: 1 }, field: '/extra' },
+      {
+        method: 'PUT',
+        url: '/api/shipments/nope/status',
+        body: { status: 'IN_TRANSIT', location: 'x' },
+        field: '/shipmentId',
+      },
+      {
+        method: 'PUT',
+        url: `/api/shipments/${someId}/status`,
+        body: { status: 'LOST', location: 'x' },
+        field: '/status',
+      },
+      { method: 'PUT', url: `/api/shipments/${someId}/status`, body: { status: 'IN_TRANSIT' }, field: '/location' },
+      {
+        method: 'PUT',
+        url: `/api/shipments/${someId}/status`,
+        body: { status: 'IN_TRANSIT', location: 'x'.repeat(201) },
+        field: '/location',
+      },
+      { method: 'GET', url: '/api/shipments/nope', field: '/shipmentId' },
+      { method: 'GET', url: '/api/shipments?orderId=nope', field: '/orderId' },
+      { method: 'GET', url: '/api/shipments?limit=0', field: '/limit' },
+    ];
+    for (const c of cases) {
+      const res = await running.app.inject({
+        method: c.method,
+        url: c.url,
+        ...(c.body ? { payload: c.body as object } : {}),
+      });
+      expect(res.statusCode, `${c.method} ${c.url} ${JSON.stringify(c.body)}`).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(c.field);
+    }
+    expect(await shipmentsOf(orderId)).toEqual([]);
+    expect((await setStatus(someId, 'IN_TRANSIT', 'x')).statusCode).toBe(404);
+  });
+});
+
+describe('the shipment of a confirmed order', () => {
+  it('is created once from OrderUpdated CONFIRMED, however often it is delivered, and moves to DELIVERED', async () => {
+    const orderId = randomUUID();
+    const confirmed = orderConfirmed(orderId, 'cust-42');
+    const confirmedAgain = orderConfirmed(orderId, 'cust-42');
+    // The same record twice (a redelivery: same ce_id) and the same update under a new ce_id.
+    await produce(confirmed, confirmed, confirmedAgain);
+    await handled(confirmed, confirmedAgain);
+
+    const shipments = await shipmentsOf(orderId);
+    expect(shipments).toHaveLength(1);
+    const shipment = shipments[0] as (typeof shipments)[number];
+    expect(shipment).toMatchObject({ orderId, customerId: 'cust-42', status: 'CREATED', location: null });
+    expect(shipment.trackingNumber).toMatch(/^(UPS|DHL|FEDEX)-[0-9A-Z]{12}$/);
+    const today = new Date();
+    const expected = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + 3));
+    expect(shipment.estimatedDelivery).toBe(expected.toISOString().slice(0, 10));
+
+    const { shipmentId } = shipment;
+    expect((await setStatus(shipmentId, 'PICKED_UP', 'Warehouse 1')).statusCode).toBe(200);
+    expect((await setStatus(shipmentId, 'IN_TRANSIT', 'Hub A')).statusCode).toBe(200);
+    const backwards = await setStatus(shipmentId, 'PICKED_UP', 'Hub A');
+    expect(backwards.statusCode).toBe(409);
+    expect(backwards.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(backwards.json().detail).toMatch(/from IN_TRANSIT to PICKED_UP/);
+    const delivered = await setStatus(shipmentId, 'DELIVERED', 'Front door');
+    expect(delivered.statusCode).toBe(200);
+    expect(delivered.json()).toMatchObject({ status: 'DELIVERED', location: 'Front door' });
+    // A retried PUT is answered with the shipment and changes nothing; anything else after DELIVERED is refused.
+    expect((await setStatus(shipmentId, 'DELIVERED', 'Front door')).statusCode).toBe(200);
+    const after = await setStatus(shipmentId, 'OUT_FOR_DELIVERY', 'Van');
+    expect(after.statusCode).toBe(409);
+    expect(after.json().detail).toMatch(/from DELIVERED to OUT_FOR_DELIVERY/);
+
+    const records = await shipmentEvents(orderId, 'ecom.shipment.status-updated.v1', 3);
+    expect(records.map((r) => r.headers.ce_type)).toEqual([
+      'ecom.shipment.created.v1',
+      'ecom.shipment.status-updated.v1',
+      'ecom.shipment.status-updated.v1',
+      'ecom.shipment.status-updated.v1',
+    ]);
+    expect(data(records[0] as IncomingRecord)).toEqual({
+      shipmentId,
+      orderId,
+      customerId: 'cust-42',
+      carrier: shipment.carrier,
+      trackingNumber: shipment.trackingNumber,
+      estimatedDelivery: shipment.estimatedDelivery,
+    });
+    expect(records[0]?.headers.ce_causationid).toBe(confirmed.id);
+    const last = data<{ status: string; location: string; timestamp: string }>(records[3] as IncomingRecord);
+    expect(last).toMatchObject({ shipmentId, orderId, status: 'DELIVERED', location: 'Front door' });
+    expect(Number.isNaN(Date.parse(last.timestamp))).toBe(false);
+
+    const detail = await running.app.inject({ method: 'GET', url: `/api/shipments/${shipmentId}` });
+    expect(detail.json().history.map((h: { status: string }) => h.status)).toEqual([
+      'CREATED',
+      'PICKED_UP',
+      'IN_TRANSIT',
+      'DELIVERED',
+    ]);
+  });
+
+  it('is never created for an order cancelled before its CONFIRMED arrives', async () => {
+    const orderId = randomUUID();
+    const cancelled = orderCancelled(orderId);
+    const confirmed = orderConfirmed(orderId);
+    await produce(cancelled, confirmed);
+    await handled(cancelled, confirmed);
+    expect(await shipmentsOf(orderId)).toEqual([]);
+    const manual = await running.app.inject({
+      method: 'POST',
+      url: '/api/shipments',
+      payload: { orderId, customerId: 'cust-1' },
+    });
+    expect(manual.statusCode).toBe(409);
+    expect(await shipmentsOf(orderId)).toEqual([]);
+  });
+});
+
+describe('POST /api/shipments', () => {
+  it('creates one shipment per order (201 with Location), then 409', async () => {
+    const orderId = randomUUID();
+    const first = await running.app.inject({
+      method: 'POST',
+      url: '/api/shipments',
+      payload: { orderId, customerId: 'cust-7', carrier: 'DHL' },
+    });
+    expect(first.statusCode).toBe(201);
+    const body = first.json();
+    expect(body).toMatchObject({ orderId, customerId: 'cust-7', carrier: 'DHL', status: 'CREATED' });
+    expect(body.trackingNumber).toMatch(/^DHL-[0-9A-Z]{12}$/);
+    expect(first.headers.location).toBe(`/api/shipments/${body.shipmentId}`);
+
+    const second = await running.app.inject({
+      method: 'POST',
+      url: '/api/shipments',
+      payload: { orderId, customerId: 'cust-7' },
+    });
+    expect(second.statusCode).toBe(409);
+    expect(second.json().detail).toMatch(/already has a shipment/);
+
+    // A CONFIRMED arriving afterwards creates nothing more.
+    const confirmed = orderConfirmed(orderId, 'cust-7');
+    await produce(confirmed);
+    await handled(confirmed);
+    expect(await shipmentsOf(orderId)).toHaveLength(1);
+
+    const records = await shipmentEvents(orderId, 'ecom.shipment.created.v1');
+    expect(records[0]?.headers.ce_correlationid).toBe(orderId);
+  });
+});
