@@ -90,7 +90,7 @@ build_tool() {
         inb && /^\)/ {inb=0; next}
         inb {print; next}
         /^replace[[:space:]]/ {sub(/^replace[[:space:]]+/, ""); print}
-      ' "$gm" | sed -E 's#//.*$##' | grep -E '=>[[:space:]]*[^.[:space:]/][^[:space:]]*[[:space:]]+v[0-9]' \
+      ' "$gm" | sed -E 's#//.*$##' | { grep -E '=>[[:space:]]*[^.[:space:]/][^[:space:]]*[[:space:]]+v[0-9]' || true; } \
         | sed -E 's/^[[:space:]]*/\t/'
       echo ")"
     } >"$wrap/go.mod"

@@ -45,7 +45,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     requestIdHeader: 'x-request-id',
     // Long enough that a too-long id reaches the route schema and gets a 400 naming the field,
     // instead of the router's bare 414.
-    maxParamLength: 1000,
+    routerOptions: { maxParamLength: 1000 },
   });
 
   await app.register(docsPlugin, { service: options.service, version: options.version });

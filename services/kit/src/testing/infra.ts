@@ -71,6 +71,9 @@ export async function readTopic(
     concurrency: 1,
     onBatch: async (batch) => {
       records.push(...batch.records);
+      const last = batch.records.at(-1);
+      // Committing also moves the fetch position on, so no batch is read twice.
+      if (last) await batch.commit((BigInt(last.offset) + 1n).toString());
       if (until(records)) done();
     },
   });

@@ -1,0 +1,4 @@
+import { runService } from '@ecom/kit';
+import { analyticsService } from './service.js';
+
+runService(analyticsService);

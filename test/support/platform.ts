@@ -1,0 +1,137 @@
+// What end-to-end tests do to the running platform: seed stock, place orders, wait until every
+// consumer group has caught up, and read each service's view of an order.
+import { randomUUID } from 'node:crypto';
+import { openTopicAdmin } from '@ecom/kit';
+import { eventually, testKafka } from '@ecom/kit/testing';
+import { expect } from 'vitest';
+import { api } from './stack.js';
+
+export interface Order {
+  orderId: string;
+  customerId: string;
+  status: string;
+  totalAmount: string;
+  currency: string;
+  cancellationReason: string | null;
+  paymentStatus: string;
+  reservationStatus: string;
+  refundedAmount: string;
+  items: Array<{ productId: string; quantity: number; price: string }>;
+}
+
+export interface Payment {
+  paymentId: string;
+  orderId: string;
+  status: 'COMPLETED' | 'FAILED';
+  amount: string;
+  refundedAmount: string;
+}
+
+export interface Stock {
+  productId: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+}
+
+export const SETTLED = ['CANCELLED', 'SHIPPED', 'DELIVERED'];
+
+export function newId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function seedStock(productId: string, quantity: number): Promise<void> {
+  const res = await api('inventory', 'PUT', `/api/inventory/${productId}`, {
+    quantity,
+    operation: 'ADD',
+    reason: 'RESTOCK',
+  });
+  expect(res.status, JSON.stringify(res.body)).toBeLessThan(300);
+}
+
+export async function placeOrder(
+  customerId: string,
+  items: Order['items'],
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<Order> {
+  const res = await api<Order>('order', 'POST', '/api/orders', { customerId, items, ...extra }, headers);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body;
+}
+
+export async function getOrder(orderId: string): Promise<Order> {
+  const res = await api<Order>('order', 'GET', `/api/orders/${orderId}`);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+/** Waits until the order is in one of `statuses` and returns it. */
+export function orderReaches(orderId: string, statuses: string[], timeoutMs = 30_000): Promise<Order> {
+  return eventually(
+    async () => {
+      const order = await getOrder(orderId);
+      return statuses.includes(order.status) ? order : undefined;
+    },
+    `order ${orderId} to reach ${statuses.join('|')}`,
+    timeoutMs,
+  );
+}
+
+export async function paymentsOf(orderId: string): Promise<Payment[]> {
+  const res = await api<{ items: Payment[] }>('payment', 'GET', `/api/payments?orderId=${orderId}`);
+  expect(res.status).toBe(200);
+  return res.body.items;
+}
+
+export async function stockOf(productId: string): Promise<Stock> {
+  const res = await api<Stock>('inventory', 'GET', `/api/inventory/${productId}`);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+export async function notificationsOf(customerId: string): Promise<Array<Record<string, unknown>>> {
+  const res = await api<{ items: Array<Record<string, unknown>> }>(
+    'notification',
+    'GET',
+    `/api/notifications?customerId=${encodeURIComponent(customerId)}&limit=500`,
+  );
+  expect(res.status).toBe(200);
+  return res.body.items;
+}
+
+const GROUPS: Record<string, string[]> = {
+  order: ['ecom.payments', 'ecom.inventory', 'ecom.shipments'],
+  payment: ['ecom.orders'],
+  inventory: ['ecom.orders', 'ecom.payments'],
+  shipping: ['ecom.orders'],
+  notification: ['ecom.orders', 'ecom.payments', 'ecom.shipments'],
+  analytics: ['ecom.orders', 'ecom.payments', 'ecom.inventory', 'ecom.shipments', 'ecom.notifications'],
+};
+
+/** Waits until every service's consumer group has committed everything on its topics, twice in a row. */
+export async function quiesce(timeoutMs = 60_000): Promise<void> {
+  const admin = await openTopicAdmin(testKafka('e2e-quiesce'));
+  try {
+    let calm = 0;
+    await eventually(
+      async () => {
+        for (const [group, topics] of Object.entries(GROUPS)) {
+          for (const topic of topics) {
+            const lag = await admin.groupLag(group, topic);
+            if ([...lag.values()].some((l) => l > 0)) {
+              calm = 0;
+              return undefined;
+            }
+          }
+        }
+        calm++;
+        return calm >= 2 ? true : undefined;
+      },
+      'every consumer group to catch up',
+      timeoutMs,
+    );
+  } finally {
+    await admin.close();
+  }
+}
