@@ -1,6 +1,6 @@
 import { openProducer, type RecordProducer } from '@ecom/kit';
 import { eventually, readTopic, testKafka } from '@ecom/kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../support/invariants.js';
 import {
   getOrder,
@@ -26,6 +26,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await producer?.close();
   await stack.stop();
+});
+
+// A failed end-to-end test is hard to read without what the services said.
+afterEach(({ task }) => {
+  if (task.result?.state === 'fail') console.log(stack.outputs());
 });
 
 async function headersOn(topic: string, orderId: string, count: number) {

@@ -25,6 +25,11 @@ interface Running {
   output: string[];
 }
 
+function exited(child: ChildProcess): boolean {
+  // A process killed by a signal has a signalCode and a null exitCode.
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
 /**
  * Runs the six services from their sources (tsx, `source` export condition) on their own test
  * ports, with extra env per service. Output is kept (last 200 lines each) for failure messages.
@@ -35,6 +40,15 @@ export class Stack {
   constructor(private readonly env: Partial<Record<ServiceName, Record<string, string>>> = {}) {}
 
   async start(names: ServiceName[] = Object.keys(SERVICES) as ServiceName[]): Promise<void> {
+    // A leftover process from an aborted run would answer in place of the code under test.
+    for (const name of names) {
+      const alive = await fetch(`${baseUrl(name)}/healthz`).then(
+        () => true,
+        () => false,
+      );
+      if (alive)
+        throw new Error(`port ${SERVICES[name]} already serves something: stop the leftover ${name} process first`);
+    }
     for (const name of names) this.spawn(name);
     await Promise.all(names.map((name) => this.waitReady(name)));
   }
@@ -52,6 +66,7 @@ export class Stack {
           LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'warn',
           CONSUMER_RETRY_BASE_MS: '50',
           OUTBOX_SWEEP_MS: '200',
+          KAFKA_SESSION_TIMEOUT_MS: '6000',
           SHUTDOWN_DEADLINE_MS: '5000',
           ...this.env[name],
         },
@@ -73,7 +88,7 @@ export class Stack {
     const deadline = Date.now() + timeoutMs;
     const running = this.running.get(name);
     while (Date.now() < deadline) {
-      if (!running || running.child.exitCode !== null) break;
+      if (!running || exited(running.child)) break;
       try {
         const res = await fetch(`${baseUrl(name)}/readyz`);
         if (res.status === 200) return;
@@ -88,10 +103,10 @@ export class Stack {
   /** SIGKILL: no shutdown hooks run, as in a crash or an OOM kill. */
   async kill(name: ServiceName): Promise<void> {
     const running = this.running.get(name);
-    if (!running || running.child.exitCode !== null) return;
-    const exited = new Promise((r) => running.child.once('exit', r));
+    if (!running || exited(running.child)) return;
+    const gone = new Promise((r) => running.child.once('exit', r));
     running.child.kill('SIGKILL');
-    await exited;
+    await gone;
   }
 
   async restart(name: ServiceName): Promise<void> {
@@ -103,18 +118,19 @@ export class Stack {
   async stop(): Promise<void> {
     await Promise.all(
       [...this.running.values()].map(({ child }) => {
-        if (child.exitCode !== null) return Promise.resolve();
-        const exited = new Promise((r) => child.once('exit', r));
+        if (exited(child)) return Promise.resolve();
+        const gone = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        return exited.then(() => clearTimeout(force));
+        return gone.then(() => clearTimeout(force));
       }),
     );
     this.running.clear();
   }
 
-  output(name: ServiceName): string {
-    return this.running.get(name)?.output.join('\n') ?? '';
+  /** The last lines each service printed, for failure messages. */
+  outputs(lines = 30): string {
+    return [...this.running].map(([name, { output }]) => `--- ${name}\n${output.slice(-lines).join('\n')}`).join('\n');
   }
 }
 

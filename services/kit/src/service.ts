@@ -92,7 +92,12 @@ export async function startService<S extends ConfigSpec>(
   registry.setDefaultLabels({ service });
   const metrics = createKitMetrics(registry);
   const codec = new EventCodec();
-  const kafka: KafkaOptions = { brokers: config.kafkaBrokers, clientId: service, logger };
+  const kafka: KafkaOptions = {
+    brokers: config.kafkaBrokers,
+    clientId: service,
+    logger,
+    sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+  };
   const producer: RecordProducer = await openProducer(kafka);
   const relay = new OutboxRelay({ db, producer, metrics, logger, sweepMs: config.outboxSweepMs });
   relay.start();

@@ -12,6 +12,12 @@ export function baseSettings(defaultPort: number) {
       'info',
     ),
     kafkaBrokers: list('KAFKA_BROKERS', 'Kafka bootstrap servers, comma-separated', ['127.0.0.1:19092']),
+    kafkaSessionTimeoutMs: int(
+      'KAFKA_SESSION_TIMEOUT_MS',
+      'How long a consumer group waits for a crashed member before giving its partitions to the others',
+      30_000,
+      { min: 6_000, max: 300_000 },
+    ),
     databaseUrl: optional('DATABASE_URL', 'PostgreSQL URL; unset means embedded PGlite in PGLITE_DIR'),
     pgliteDir: optional('PGLITE_DIR', 'Data folder of the embedded PGlite fallback; unset means in memory'),
     dbPoolSize: int('DB_POOL_SIZE', 'PostgreSQL connections per process', 10, { min: 1, max: 100 }),

@@ -11,6 +11,8 @@ export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** How long the group waits for a silent member (a killed process) before rebalancing without it. */
+  sessionTimeoutMs?: number;
 }
 
 /** Publishes batches with an idempotent producer, acks=all, gzip; order is kept per partition. */
@@ -110,8 +112,8 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
   const consumer: Consumer = kafka(options).consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
     maxWaitTimeInMs: 100,
   });
   if (options.onGroupJoin) consumer.on(consumer.events.GROUP_JOIN, options.onGroupJoin);

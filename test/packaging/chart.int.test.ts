@@ -1,0 +1,528 @@
+// Checks of charts/ecom, k8s/ and the Tiltfile with the real tools: helm 4 (built by
+// local/tools/install.sh), the test kube-apiserver (started by the integration global setup) for
+// server-side dry-run applies, and tilt for `tilt alpha tiltfile-result`. No cluster runs workloads
+// here, so what is checked is what the API server and the tools can check without one.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+
+const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const kubeconfig = resolve(repoRoot, '.local/kube/kubeconfig');
+const SERVICES = ['order', 'payment', 'inventory', 'shipping', 'notification', 'analytics'];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+): Promise<Run> {
+  return new Promise((done) => {
+    const child = execFile(
+      cmd,
+      args,
+      { cwd: repoRoot, env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
+}
+
+async function ok(cmd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
+  const r = await run(cmd, args, options);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return r;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are free-form
+type Obj = Record<string, any>;
+
+function parseObjects(text: string): Obj[] {
+  return parseAllDocuments(text)
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(`rendered YAML does not parse: ${d.errors[0]?.message}`);
+      return d.toJSON() as Obj | null;
+    })
+    .filter((o): o is Obj => o !== null && typeof o === 'object');
+}
+
+let helm = '';
+const kubectl = (args: string[], input?: string) => run('kubectl', ['--kubeconfig', kubeconfig, ...args], { input });
+
+/** helm template of charts/ecom with the Strimzi dependency left out (local/packaging/render-chart.sh). */
+function render(args: string[], namespace = 'ecom'): Promise<Run> {
+  return run('bash', ['local/packaging/render-chart.sh', ...args], { env: { HELM: helm, ECOM_NAMESPACE: namespace } });
+}
+
+const VARIANTS: Record<string, string[]> = {
+  default: [],
+  dev: ['-f', 'charts/ecom/values-dev.yaml'],
+  staging: ['-f', 'charts/ecom/values-staging.yaml'],
+  'dev+liveUpdate (Tilt)': ['-f', 'charts/ecom/values-dev.yaml', '--set', 'liveUpdate=true'],
+  'external Kafka (example)': ['-f', 'k8s/examples/values-external-kafka.yaml'],
+};
+
+beforeAll(async () => {
+  // Builds helm 4 from the Go module proxy on a fresh machine (minutes), cached afterwards.
+  const r = await ok('bash', ['local/tools/install.sh', 'helm']);
+  helm = r.stdout.trim().split('\n').pop() ?? '';
+  expect(existsSync(helm), `install.sh helm printed ${helm}`).toBe(true);
+}, 30 * 60_000);
+
+describe('helm lint', () => {
+  it('passes on the chart as shipped (the Strimzi dependency is only reported missing)', async () => {
+    const r = await run(helm, ['lint', 'charts/ecom']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('[ERROR]');
+    expect(r.stdout).toContain('missing these dependencies: strimzi-kafka-operator');
+  });
+
+  it.each(Object.entries(VARIANTS))('passes --strict without the dependency: %s values', async (_name, args) => {
+    const dir = (
+      await ok('bash', ['local/packaging/render-chart.sh', '--print-chart-dir'], { env: { HELM: helm } })
+    ).stdout.trim();
+    try {
+      const files = args.map((a) => (a.endsWith('.yaml') ? resolve(repoRoot, a) : a));
+      const r = await run(helm, ['lint', '--strict', dir, ...files]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).not.toMatch(/\[(ERROR|WARNING)\]/);
+    } finally {
+      rmSync(resolve(dir, '..'), { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(Object.entries(VARIANTS))('helm template with %s values', (name, args) => {
+  let objects: Obj[] = [];
+  beforeAll(async () => {
+    const r = await render(args);
+    expect(r.code, r.stderr).toBe(0);
+    objects = parseObjects(r.stdout);
+  });
+
+  const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
+  const podSpecs = () =>
+    objects.flatMap((o) => {
+      if (['Deployment', 'StatefulSet'].includes(o.kind))
+        return [
+          {
+            owner: `${o.kind}/${o.metadata.name}`,
+            spec: o.spec.template.spec,
+            labels: o.spec.template.metadata.labels,
+          },
+        ];
+      if (o.kind === 'Pod') return [{ owner: `Pod/${o.metadata.name}`, spec: o.spec, labels: o.metadata.labels }];
+      return [];
+    });
+
+  it('renders the six services, the operator, RBAC, CRD, topics and PDBs', () => {
+    const deployments = ofKind('Deployment').map((d) => d.metadata.name);
+    for (const s of SERVICES) expect(deployments).toContain(`ecom-${s}`);
+    expect(deployments).toContain('ecom-operator');
+    expect(ofKind('CustomResourceDefinition').map((c) => c.metadata.name)).toContain('eventtopics.ecom.dev');
+    expect(ofKind('EventTopic')).toHaveLength(6);
+    expect(ofKind('ServiceAccount').map((s) => s.metadata.name)).toContain('ecom-operator');
+    for (const o of objects) {
+      if (o.kind === 'CustomResourceDefinition' || o.kind.startsWith('Cluster')) continue;
+      expect(o.metadata.namespace, `${o.kind}/${o.metadata.name} has a namespace`).toBe('ecom');
+    }
+  });
+
+  it('gives every container resources, probes, a restricted securityContext and a pinned image', () => {
+    const liveUpdate = name.includes('liveUpdate');
+    for (const { owner, spec } of podSpecs()) {
+      const pod = spec.securityContext ?? {};
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const where = `${owner} container ${c.name}`;
+        for (const k of ['requests', 'limits']) {
+          expect(c.resources?.[k]?.cpu, `${where}: resources.${k}.cpu`).toBeTruthy();
+          expect(c.resources?.[k]?.memory, `${where}: resources.${k}.memory`).toBeTruthy();
+        }
+        const sc = c.securityContext ?? {};
+        expect(sc.allowPrivilegeEscalation, `${where}: allowPrivilegeEscalation`).toBe(false);
+        expect(sc.capabilities?.drop, `${where}: capabilities.drop`).toContain('ALL');
+        expect(sc.capabilities?.add ?? [], `${where}: capabilities.add`).toEqual([]);
+        expect(sc.privileged ?? false, `${where}: privileged`).toBe(false);
+        expect(sc.runAsNonRoot ?? pod.runAsNonRoot, `${where}: runAsNonRoot`).toBe(true);
+        expect((sc.seccompProfile ?? pod.seccompProfile)?.type, `${where}: seccompProfile`).toBe('RuntimeDefault');
+        const ecomImage = owner !== 'StatefulSet/ecom-postgresql';
+        expect(sc.readOnlyRootFilesystem, `${where}: readOnlyRootFilesystem`).toBe(!(liveUpdate && ecomImage));
+        const image: string = c.image;
+        expect(image, `${where}: image`).toMatch(/(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[a-f0-9]{64})$/);
+        expect(image, `${where}: image tag`).not.toMatch(/:latest$/);
+        if (owner.startsWith('Pod/')) continue; // the helm test pod runs once
+        expect(c.livenessProbe, `${where}: livenessProbe`).toBeTruthy();
+        expect(c.readinessProbe, `${where}: readinessProbe`).toBeTruthy();
+      }
+      expect(pod.runAsNonRoot, `${owner}: pod runAsNonRoot`).toBe(true);
+    }
+  });
+
+  it('probes each service on /healthz (startup, liveness) and /readyz (readiness)', () => {
+    for (const s of SERVICES) {
+      const d = ofKind('Deployment').find((x) => x.metadata.name === `ecom-${s}`);
+      const c = d?.spec.template.spec.containers[0];
+      expect(c.args).toEqual([s]);
+      expect(c.startupProbe.httpGet.path).toBe('/healthz');
+      expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+      expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+      const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value ?? e.valueFrom]));
+      expect(env.DATABASE_URL.secretKeyRef.name, `${s}: DATABASE_URL from a Secret`).toBeTruthy();
+      expect(env.KAFKA_BROKERS).toMatch(/^[^\s:,]+:\d+(,[^\s:,]+:\d+)*$/);
+    }
+  });
+
+  it('gives every Deployment a PodDisruptionBudget that selects its pods', () => {
+    const pdbs = ofKind('PodDisruptionBudget');
+    for (const d of ofKind('Deployment')) {
+      const labels = d.spec.template.metadata.labels;
+      const match = pdbs.filter((p) =>
+        Object.entries(p.spec.selector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v),
+      );
+      expect(match, `PDB for Deployment/${d.metadata.name}`).toHaveLength(1);
+    }
+  });
+
+  it('puts every ecom pod under a NetworkPolicy for ingress and egress', () => {
+    const policies = ofKind('NetworkPolicy');
+    for (const { owner, labels } of podSpecs()) {
+      if (owner.startsWith('Pod/')) continue;
+      const match = policies.filter((p) =>
+        Object.entries(p.spec.podSelector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v),
+      );
+      expect(match.length, `NetworkPolicy for ${owner}`).toBeGreaterThan(0);
+      expect(match[0]?.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    }
+  });
+
+  it('points the database Secret reference at a Secret the chart renders or the user names', () => {
+    const d = ofKind('Deployment').find((x) => x.metadata.name === 'ecom-order');
+    const ref = d?.spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'DATABASE_URL').valueFrom
+      .secretKeyRef;
+    const rendered = ofKind('Secret').find((s) => s.metadata.name === ref.name);
+    if (rendered) expect(rendered.stringData[ref.key]).toMatch(/^postgres(ql)?:\/\//);
+    else expect(ref.name).toBe('ecom-database'); // values' database.existingSecret
+  });
+});
+
+describe('rendered contents', () => {
+  const objectsOf = async (args: string[]) => {
+    const r = await render(args);
+    expect(r.code, r.stderr).toBe(0);
+    return parseObjects(r.stdout);
+  };
+
+  it('defaults the EventTopics to the six topics of k8s/topics/', async () => {
+    const topics = (await objectsOf([])).filter((o) => o.kind === 'EventTopic');
+    const files = readdirSync(resolve(repoRoot, 'k8s/topics')).filter((f) => f.endsWith('.yaml'));
+    const expected = files.flatMap((f) => parseObjects(readFileSync(resolve(repoRoot, 'k8s/topics', f), 'utf8')));
+    expect(topics.map((t) => t.metadata.name).sort()).toEqual(expected.map((t) => t.metadata.name).sort());
+    for (const e of expected) {
+      const t = topics.find((x) => x.metadata.name === e.metadata.name);
+      expect(t?.spec, `spec of ${e.metadata.name}`).toEqual(e.spec);
+    }
+  });
+
+  it('ships the generated CRDs unchanged in charts/ecom/crds', async () => {
+    await ok('bash', ['local/packaging/sync-crds.sh', '--check']);
+  });
+
+  it('renders a KRaft Kafka 4.3 in kafka.strimzi.io/v1: one ephemeral node on dev, three with min.insync.replicas=2 on staging', async () => {
+    const dev = await objectsOf(VARIANTS.dev ?? []);
+    const staging = await objectsOf(VARIANTS.staging ?? []);
+    for (const objs of [dev, staging]) {
+      const kafka = objs.find((o) => o.kind === 'Kafka');
+      expect(kafka?.apiVersion).toBe('kafka.strimzi.io/v1');
+      expect(kafka?.spec.kafka.version).toMatch(/^4\.3\.\d+$/);
+      expect(kafka?.spec.zookeeper).toBeUndefined();
+      expect(objs.find((o) => o.kind === 'KafkaNodePool')?.spec.roles).toEqual(['controller', 'broker']);
+    }
+    const devPool = dev.find((o) => o.kind === 'KafkaNodePool');
+    expect(devPool?.spec.replicas).toBe(1);
+    expect(devPool?.spec.storage.type).toBe('ephemeral');
+    const stPool = staging.find((o) => o.kind === 'KafkaNodePool');
+    expect(stPool?.spec.replicas).toBe(3);
+    expect(stPool?.spec.storage.volumes[0].type).toBe('persistent-claim');
+    const stConfig = staging.find((o) => o.kind === 'Kafka')?.spec.kafka.config;
+    expect(stConfig['min.insync.replicas']).toBe(2);
+    expect(stConfig['default.replication.factor']).toBe(3);
+    // The dev operator fits the topics' replication to the one broker.
+    const devOp = dev.find((o) => o.kind === 'Deployment' && o.metadata.name === 'ecom-operator');
+    expect(devOp?.spec.template.spec.containers[0].args).toContain('--fit-replication-to-brokers');
+  });
+
+  it('gives the operator only the RBAC its mode needs, and flags it understands', async () => {
+    const usage = readFileSync(resolve(repoRoot, 'operator/src/config.ts'), 'utf8');
+    for (const [args, mode] of [
+      [[], 'strimzi'],
+      [VARIANTS['external Kafka (example)'] ?? [], 'direct'],
+    ] as const) {
+      const objs = await objectsOf([...args]);
+      const role = objs.find((o) => o.kind === 'Role' && o.metadata.name === 'ecom-operator');
+      const groups = role?.rules.map((r: Obj) => `${r.apiGroups[0]}/${r.resources[0]}`);
+      expect(groups).toContain('ecom.dev/eventtopics');
+      expect(groups).toContain('ecom.dev/eventtopics/status');
+      expect(groups).toContain('events.k8s.io/events');
+      expect(groups.includes('kafka.strimzi.io/kafkatopics')).toBe(mode === 'strimzi');
+      for (const r of role?.rules ?? []) expect(r.verbs).not.toContain('*');
+      expect(objs.some((o) => o.kind === 'ClusterRole')).toBe(false);
+      const op = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'ecom-operator');
+      const opArgs: string[] = op?.spec.template.spec.containers[0].args;
+      expect(opArgs[0]).toBe('operator');
+      expect(opArgs).toContain(`--mode=${mode}`);
+      for (const a of opArgs.slice(1)) {
+        const flag = a.split('=')[0] ?? '';
+        expect(usage, `operator flag ${flag} exists in operator/src/config.ts`).toContain(`'${flag.slice(2)}'`);
+      }
+    }
+    const cluster = await objectsOf(['--set', 'operator.watchScope=cluster']);
+    expect(cluster.some((o) => o.kind === 'ClusterRole' && o.metadata.name === 'ecom-operator')).toBe(true);
+  });
+
+  it('renders ServiceMonitors on staging and the Grafana dashboard as valid JSON', async () => {
+    const staging = await objectsOf(VARIANTS.staging ?? []);
+    expect(staging.filter((o) => o.kind === 'ServiceMonitor').map((o) => o.metadata.name)).toEqual([
+      'ecom-services',
+      'ecom-operator',
+    ]);
+    const dash = staging.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'ecom-dashboard');
+    expect(dash?.metadata.labels.grafana_dashboard).toBe('1');
+    const json = JSON.parse(dash?.data['ecom-overview.json']);
+    expect(json.panels.length).toBeGreaterThan(4);
+  });
+
+  it('prints NOTES that tell how to reach every API', async () => {
+    const dir = (
+      await ok('bash', ['local/packaging/render-chart.sh', '--print-chart-dir'], { env: { HELM: helm } })
+    ).stdout.trim();
+    try {
+      const r = await ok(helm, [
+        'install',
+        'ecom',
+        dir,
+        '-n',
+        'ecom',
+        '--dry-run=client',
+        '--set',
+        'strimzi.enabled=false',
+      ]);
+      const notes = r.stdout.slice(r.stdout.indexOf('NOTES:'));
+      SERVICES.forEach((s, i) => {
+        expect(notes).toContain(`http://ecom-${s}.ecom.svc:${3001 + i}`);
+      });
+      expect(notes).toContain('kubectl -n ecom port-forward svc/ecom-order 3001:3001');
+      expect(notes).toContain('create secret generic ecom-database');
+    } finally {
+      rmSync(resolve(dir, '..'), { recursive: true, force: true });
+    }
+  });
+
+  it('keeps values.schema.json self-contained (no remote $ref)', () => {
+    const text = readFileSync(resolve(repoRoot, 'charts/ecom/values.schema.json'), 'utf8');
+    const refs = [...text.matchAll(/"\$ref":\s*"([^"]*)"/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const r of refs) expect(r).toMatch(/^#\//);
+  });
+
+  it.each([
+    [['--set', 'image.tag='], '/image/tag'],
+    [['--set', 'image.tag=v1 beta'], '/image/tag'],
+    [['--set', 'services.order.replicas=-1'], '/services/order/replicas'],
+    [['--set', 'services.order.resources=null'], '/services/order'],
+    [
+      ['--set', 'containerSecurityContext.allowPrivilegeEscalation=true'],
+      '/containerSecurityContext/allowPrivilegeEscalation',
+    ],
+    [['--set', 'podSecurityContext.runAsNonRoot=false'], '/podSecurityContext/runAsNonRoot'],
+    [['--set', 'kafka.storage.type=nfs'], '/kafka/storage/type'],
+    [['--set', 'kafka.version=3.9.0'], '/kafka/version'],
+    [['--set', 'topics[0].partitions=0'], '/topics/0/partitions'],
+    [['--set', 'operator.mode=zookeeper'], '/operator/mode'],
+    [['--set', 'servces.order.replicas=1'], 'servces'],
+    [['--set', 'postgresql.enabled=true', '--set', 'postgresql.password='], '/postgresql/password'],
+  ])('rejects bad values through the schema: %j', async (args, path) => {
+    const r = await render(args);
+    expect(r.code, 'helm template must fail').not.toBe(0);
+    expect(r.stderr).toContain("values don't meet the specifications of the schema");
+    expect(r.stderr).toContain(path);
+  });
+
+  it.each([
+    [
+      ['--set', 'image.tag=latest'],
+      'image.tag must be a pinned version (not empty, not "latest"), or set image.digest',
+    ],
+    [
+      ['-f', 'charts/ecom/values-dev.yaml', '--set', 'postgresql.image.tag=latest'],
+      'postgresql.image.tag must be a pinned version',
+    ],
+  ])('refuses a "latest" image tag with a message: %j', async (args, message) => {
+    const r = await render(args);
+    expect(r.code, 'helm template must fail').not.toBe(0);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('refuses a Kafka whose replication settings exceed its brokers', async () => {
+    const r = await render(['--set', 'kafka.replicas=1']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('kafka.config.min.insync.replicas is 2 but kafka.replicas is 1');
+  });
+
+  it('says what is missing when no database is configured', async () => {
+    const r = await render(['--set', 'database.existingSecret=']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('database: set database.url, database.existingSecret, or postgresql.enabled=true');
+  });
+});
+
+describe('server-side dry-run against the test kube-apiserver', () => {
+  const namespace = `packaging-${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(async () => {
+    expect(existsSync(kubeconfig), `${kubeconfig} (the integration global setup starts kube-apiserver)`).toBe(true);
+    // Our CRDs and the test-only stand-ins for Strimzi's and the Prometheus Operator's.
+    for (const dir of ['k8s/crds', 'test/packaging/crds']) {
+      const r = await kubectl([
+        'apply',
+        '--server-side',
+        '--force-conflicts',
+        '--field-manager=ecom-packaging-test',
+        '-f',
+        dir,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const wait = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+    expect(wait.code, wait.stderr).toBe(0);
+    // Pod Security admission enforces "restricted" on pods and warns for workloads' templates.
+    const ns = await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: namespace,
+          labels: {
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/audit': 'restricted',
+          },
+        },
+      }),
+    );
+    expect(ns.code, ns.stderr).toBe(0);
+  }, 120_000);
+
+  afterAll(async () => {
+    // Nothing was created in it (dry-run), so finalizing by hand orphans nothing (no namespace controller here).
+    await kubectl(['delete', 'namespace', namespace, '--wait=false']);
+    const got = await kubectl(['get', 'namespace', namespace, '-o', 'json']);
+    if (got.code === 0) {
+      const ns = JSON.parse(got.stdout);
+      ns.spec.finalizers = [];
+      await kubectl(['replace', '--raw', `/api/v1/namespaces/${namespace}/finalize`, '-f', '-'], JSON.stringify(ns));
+    }
+  });
+
+  const dryRun = async (yamlText: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ecom-dry-run-'));
+    try {
+      const file = join(dir, 'objects.yaml');
+      writeFileSync(file, yamlText);
+      return await kubectl([
+        'apply',
+        '--server-side',
+        '--dry-run=server',
+        '--field-manager=ecom-packaging-test',
+        '--validate=strict',
+        '-n',
+        namespace,
+        '-f',
+        file,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it.each(Object.entries(VARIANTS))('accepts every object rendered with %s values', async (_name, args) => {
+    const r = await render([...args, '--set', 'metrics.serviceMonitor.enabled=true'], namespace);
+    expect(r.code, r.stderr).toBe(0);
+    const count = parseObjects(r.stdout).length;
+    const applied = await dryRun(r.stdout);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout.split('\n').filter((l) => l.includes('(server dry run)'))).toHaveLength(count);
+    expect(applied.stderr, 'Pod Security "restricted" warnings').not.toMatch(/would violate PodSecurity/);
+  });
+
+  it('accepts k8s/topics and k8s/examples', async () => {
+    for (const dir of ['k8s/topics', 'k8s/examples']) {
+      const text = readdirSync(resolve(repoRoot, dir))
+        .filter((f) => f.endsWith('.yaml') && !f.startsWith('values-'))
+        .map((f) => readFileSync(resolve(repoRoot, dir, f), 'utf8'))
+        .join('\n---\n');
+      const applied = await dryRun(text);
+      expect(applied.code, `${dir}: ${applied.stderr}`).toBe(0);
+    }
+  });
+
+  it('rejects an object the CRD schema forbids (the dry-run really validates)', async () => {
+    const applied = await dryRun(
+      'apiVersion: ecom.dev/v1alpha1\nkind: EventTopic\nmetadata: {name: bad}\nspec: {partitions: 0}\n',
+    );
+    expect(applied.code).not.toBe(0);
+    expect(applied.stderr).toMatch(/partitions/);
+  });
+});
+
+describe('Tiltfile', () => {
+  const tiltfile = readFileSync(resolve(repoRoot, 'Tiltfile'), 'utf8');
+  const devArgs = ['-f', 'charts/ecom/values-dev.yaml', '--set', 'liveUpdate=true', '--set', 'tests.enabled=false'];
+
+  it('references paths that exist', () => {
+    const literals = [
+      ...tiltfile.matchAll(
+        /"((?:schemas|services|operator|charts|local|k8s)\/[\w./-]*|Dockerfile|package(?:-lock)?\.json|tsconfig\.base\.json)"/g,
+      ),
+    ].map((m) => m[1] ?? '');
+    const expanded = literals.flatMap((p) => (p.includes('%s') ? SERVICES.map((s) => p.replace('%s', s)) : [p]));
+    for (const s of SERVICES) expanded.push(`services/${s}/src`, `services/${s}/dist`, `services/${s}/migrations`);
+    expect(expanded.length).toBeGreaterThan(10);
+    for (const p of expanded) expect(existsSync(resolve(repoRoot, p)), `${p} (named in the Tiltfile)`).toBe(true);
+  });
+
+  it('groups objects that the dev values render', async () => {
+    const r = await render(devArgs);
+    expect(r.code, r.stderr).toBe(0);
+    const rendered = new Set(parseObjects(r.stdout).map((o) => `${o.metadata.name}:${String(o.kind).toLowerCase()}`));
+    const selectors = [...tiltfile.matchAll(/"([\w.%-]+:[a-z]+)"/g)].map((m) => m[1] ?? '');
+    const expanded = selectors.flatMap((s) => {
+      if (s.startsWith('%s:eventtopic')) return [...rendered].filter((x) => x.endsWith(':eventtopic'));
+      return s.includes('%s') ? SERVICES.map((n) => s.replace('%s', n)) : [s];
+    });
+    expect(expanded.length).toBeGreaterThan(15);
+    for (const s of expanded) expect(rendered.has(s), `Tiltfile object ${s} is rendered`).toBe(true);
+    for (const s of SERVICES) expect(rendered.has(`ecom-${s}:deployment`)).toBe(true);
+    expect(rendered.has('ecom-operator:deployment')).toBe(true);
+    expect(rendered.has('ecom-postgresql:statefulset')).toBe(true);
+  });
+
+  it('fetches nothing while it loads (no extensions, no remote charts through helm())', () => {
+    const code = tiltfile
+      .split('\n')
+      .map((line) => line.replace(/(^|\s)#.*$/, ''))
+      .join('\n');
+    expect(code).not.toMatch(/ext:\/\/|\bload\(|extension_repo|helm_remote|\bhelm\(/);
+  });
+});
