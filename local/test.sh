@@ -10,7 +10,8 @@ ensure_node_modules
 build
 step "checking generated files are up to date"
 npm run --silent check-generated -w @ecom/schemas
-if [ -f operator/scripts/generate-crds.ts ]; then npm run --silent generate:crds -w @ecom/operator -- --check; fi
+npm run --silent generate:crds -w @ecom/operator -- --check
+npm run --silent check-settings
 
 step "running tests (vitest)"
 mkdir -p .local
