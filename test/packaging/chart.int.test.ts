@@ -518,6 +518,73 @@ describe('Tiltfile', () => {
     expect(rendered.has('ecom-postgresql:statefulset')).toBe(true);
   });
 
+  describe('evaluated by tilt alpha tiltfile-result', () => {
+    let tilt = '';
+    let dir = '';
+    // A kubeconfig whose context is named like a kind cluster's; it points at the test kube-apiserver.
+    const kubeconfigNamed = async (context: string) => {
+      const file = join(dir, `kubeconfig-${context}`);
+      writeFileSync(file, readFileSync(kubeconfig));
+      const current = (await ok('kubectl', ['--kubeconfig', file, 'config', 'current-context'])).stdout.trim();
+      await ok('kubectl', ['--kubeconfig', file, 'config', 'rename-context', current, context]);
+      return file;
+    };
+    const tiltfileResult = async (context: string) =>
+      run(tilt, ['alpha', 'tiltfile-result', '-f', 'Tiltfile'], {
+        env: { KUBECONFIG: await kubeconfigNamed(context), PATH: `${resolve(helm, '..')}:${process.env.PATH}` },
+      });
+
+    beforeAll(async () => {
+      // Builds tilt 0.37 from the Go module proxy on a fresh machine (long), cached afterwards.
+      const r = await ok('bash', ['local/tools/install.sh', 'tilt']);
+      tilt = r.stdout.trim().split('\n').pop() ?? '';
+      expect(existsSync(tilt), `install.sh tilt printed ${tilt}`).toBe(true);
+      dir = mkdtempSync(join(tmpdir(), 'ecom-tilt-'));
+    }, 60 * 60_000);
+    afterAll(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('loads on a kind context: resources, order, ports, labels, live update', async () => {
+      const r = await tiltfileResult('kind-ecom');
+      expect(r.code, r.stderr).toBe(0);
+      const result = JSON.parse(r.stdout);
+      expect(result.Error ?? null).toBeNull();
+      const manifests = new Map<string, Obj>(result.Manifests.map((m: Obj) => [m.Name, m]));
+      expect([...manifests.keys()]).not.toContain('uncategorized'); // every object belongs to a resource
+      const deps = (name: string): string[] => manifests.get(name)?.ResourceDependencies ?? [];
+      expect(deps('kafka')).toContain('strimzi-operator');
+      expect(deps('operator')).toContain('kafka');
+      expect(deps('topics')).toContain('operator');
+      expect(deps('tsc')).toContain('generate');
+      for (const [i, s] of SERVICES.entries()) {
+        const m = manifests.get(s);
+        expect(m, `resource ${s}`).toBeTruthy();
+        expect(deps(s)).toEqual(expect.arrayContaining(['kafka', 'postgresql', 'topics']));
+        expect(m?.Labels).toEqual({ services: 'services' });
+        expect(m?.DeployTarget.portForwardTemplateSpec.forwards).toEqual([
+          { localPort: 3001 + i, containerPort: 3001 + i, host: 'localhost' },
+        ]);
+        const image = m?.ImageTargets[0];
+        expect(image.BuildDetails.target).toBe('dev');
+        const syncs = image.LiveUpdateSpec.syncs.map((x: Obj) => x.localPath);
+        expect(syncs).toContain(`services/${s}/dist`);
+        expect(syncs).toContain('services/kit/dist');
+      }
+      expect(manifests.get('operator')?.DeployTarget.portForwardTemplateSpec.forwards[0].containerPort).toBe(8080);
+      // The rendered YAML Tilt deploys: the liveUpdate variant, without the helm test pod.
+      const order = manifests.get('order')?.DeployTarget.yaml as string;
+      expect(order).toContain('readOnlyRootFilesystem: false');
+      expect(result.Manifests.some((m: Obj) => String(m.DeployTarget?.yaml ?? '').includes('test-readyz'))).toBe(false);
+    });
+
+    it('refuses a context that is not kind', async () => {
+      const r = await tiltfileResult('staging-east');
+      expect(r.code).toBe(5);
+      expect(r.stderr).toContain('deploys only to kind clusters');
+    });
+  });
+
   it('fetches nothing while it loads (no extensions, no remote charts through helm())', () => {
     const code = tiltfile
       .split('\n')

@@ -18,6 +18,7 @@ export {
 export * from './kafka/records.js';
 export { createLogger, type Logger } from './log.js';
 export { createKitMetrics, type KitMetrics } from './metrics.js';
+export { fromCents, isMoney, MAX_CENTS, MONEY_PATTERN, normalizeMoney, toCents } from './money.js';
 export * from './outbox/index.js';
 export {
   type BaseConfig,

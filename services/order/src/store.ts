@@ -1,5 +1,5 @@
 import type { Queryable } from '@ecom/kit';
-import { normalize } from './domain/money.js';
+import { normalizeMoney } from '@ecom/kit';
 import type { OrderLine } from './domain/pricing.js';
 import type {
   CancellationReason,
@@ -69,14 +69,14 @@ function toOrder(row: OrderRow): Order {
     orderId: row.order_id,
     customerId: row.customer_id,
     items: typeof row.items === 'string' ? (JSON.parse(row.items) as OrderLine[]) : row.items,
-    totalAmount: normalize(row.total_amount),
+    totalAmount: normalizeMoney(row.total_amount),
     currency: row.currency,
     paymentMethod: row.payment_method,
     status: row.status,
     cancellationReason: row.cancellation_reason,
     paymentStatus: row.payment_status,
     reservationStatus: row.reservation_status,
-    refundedAmount: normalize(row.refunded_amount),
+    refundedAmount: normalizeMoney(row.refunded_amount),
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     confirmedAt: isoOrNull(row.confirmed_at),

@@ -1,5 +1,5 @@
 import type { Setting } from '@ecom/kit';
-import { isMoney } from './domain/money.js';
+import { isMoney } from '@ecom/kit';
 
 /** A decimal amount (the wire format: up to 12 integer digits, 2 decimals), kept as a string. */
 export function moneySetting(env: string, description: string, fallback: string): Setting<string> {

@@ -1,5 +1,5 @@
 import type { Queryable } from '@ecom/kit';
-import { normalize } from './domain/money.js';
+import { normalizeMoney } from '@ecom/kit';
 import type { GatewayResult } from './gateway/gateway.js';
 
 export interface Refund {
@@ -66,7 +66,7 @@ function iso(value: Date | string): string {
 function toRefund(row: RefundRow): Refund {
   return {
     refundId: row.refund_id,
-    amount: normalize(row.amount),
+    amount: normalizeMoney(row.amount),
     currency: row.currency,
     reason: row.reason,
     transactionId: row.transaction_id,
@@ -83,13 +83,13 @@ function toPayment(row: PaymentRow, refunds: Refund[]): Payment {
     paymentId: row.payment_id,
     orderId: row.order_id,
     customerId: row.customer_id,
-    amount: normalize(row.amount),
+    amount: normalizeMoney(row.amount),
     currency: row.currency,
     paymentMethod: row.payment_method,
     status: row.status,
     transactionId: row.transaction_id,
     failureReason: row.failure_reason,
-    refundedAmount: normalize(row.refunded_amount),
+    refundedAmount: normalizeMoney(row.refunded_amount),
     source: row.source,
     refunds,
     createdAt: iso(row.created_at),

@@ -1,24 +1,6 @@
 // JSON Schemas of the inventory routes: they validate requests and document the API at /docs.
+import { limitParam, listSchema } from '@ecom/kit';
 
-/** 4xx/5xx bodies are RFC 9457 problems sent by the kit; declared here so /docs shows them. */
-export const problem = {
-  type: 'object',
-  description: 'RFC 9457 problem details (application/problem+json)',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, message: { type: 'string' }, in: { type: 'string' } },
-      },
-    },
-  },
-} as const;
 
 export const productIdParams = {
   type: 'object',
@@ -65,13 +47,8 @@ export const listQuery = {
       default: false,
       description: 'Only products whose available stock is below INVENTORY_LOW_STOCK_THRESHOLD',
     },
-    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    limit: limitParam,
   },
 } as const;
 
-export const productList = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['items'],
-  properties: { items: { type: 'array', items: productView } },
-} as const;
+export const productList = listSchema(productView);

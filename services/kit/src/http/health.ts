@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { sendProblem } from './problem.js';
 import { problem } from './problem-details.js';
 import { rootPlugin } from './root-plugin.js';
+import { problemSchema } from './schemas.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -76,17 +77,7 @@ export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async 
         tags: ['ops'],
         response: {
           200: { type: 'object', properties: { status: { type: 'string' }, checks: checksSchema } },
-          503: {
-            type: 'object',
-            properties: {
-              type: { type: 'string' },
-              title: { type: 'string' },
-              status: { type: 'integer' },
-              detail: { type: 'string' },
-              instance: { type: 'string' },
-              checks: checksSchema,
-            },
-          },
+          503: { ...problemSchema, properties: { ...problemSchema.properties, checks: checksSchema } },
         },
       },
     },

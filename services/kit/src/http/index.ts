@@ -6,3 +6,12 @@ export type { CheckResult, Readiness } from './health.js';
 export { type CloseOptions, closeGracefully, type ListenOptions, listen } from './lifecycle.js';
 export { PROBLEM_CONTENT_TYPE } from './problem.js';
 export type { Problem } from './problem-details.js';
+export {
+  currencySchema,
+  limitParam,
+  listSchema,
+  moneySchema,
+  problemResponses,
+  problemSchema,
+  uuidParams,
+} from './schemas.js';

@@ -1,3 +1,5 @@
+import { limitParam, listSchema } from '@ecom/kit';
+
 /** JSON Schemas of the notification API; they validate requests, shape responses and feed /docs. */
 
 export const listQuery = {
@@ -7,7 +9,7 @@ export const listQuery = {
   properties: {
     customerId: { type: 'string', minLength: 1, maxLength: 100, description: 'Whose notifications' },
     orderId: { type: 'string', format: 'uuid', description: 'Only those about this order' },
-    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    limit: limitParam,
   },
 } as const;
 
@@ -42,29 +44,5 @@ export const notification = {
   },
 } as const;
 
-export const notificationList = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['items'],
-  properties: { items: { type: 'array', items: notification } },
-} as const;
+export const notificationList = listSchema(notification);
 
-/** RFC 9457 body of every 4xx (the kit's problem handler sends it). */
-export const problem = {
-  description: 'Problem details (application/problem+json)',
-  type: 'object',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, message: { type: 'string' }, in: { type: 'string' } },
-      },
-    },
-  },
-} as const;

@@ -1,4 +1,4 @@
-import { fromCents, isMoney, MAX_CENTS, toCents } from './money.js';
+import { fromCents, isMoney, MAX_CENTS, toCents } from '@ecom/kit';
 
 export interface OrderLine {
   productId: string;

@@ -1,14 +1,8 @@
-import { MONEY_PATTERN } from '../domain/money.js';
+import { currencySchema as currency, limitParam, listSchema, moneySchema as money, uuidParams } from '@ecom/kit';
 import { ORDER_STATUSES } from '../domain/saga.js';
 
 /** JSON Schemas of the order API; they validate requests, shape responses and feed /docs. */
 
-export const money = {
-  type: 'string',
-  pattern: MONEY_PATTERN,
-  description: 'Decimal amount in major units, as a string',
-} as const;
-export const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code' } as const;
 const timestamp = { type: 'string', format: 'date-time' } as const;
 const nullableTimestamp = { type: 'string', format: 'date-time', nullable: true } as const;
 
@@ -39,12 +33,7 @@ export function createOrderBody(maxLines: number) {
   } as const;
 }
 
-export const orderParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['orderId'],
-  properties: { orderId: { type: 'string', format: 'uuid' } },
-} as const;
+export const orderParams = uuidParams('orderId');
 
 export const listQuery = {
   type: 'object',
@@ -52,7 +41,7 @@ export const listQuery = {
   properties: {
     customerId: { type: 'string', minLength: 1, maxLength: 100 },
     status: { type: 'string', enum: ORDER_STATUSES },
-    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    limit: limitParam,
   },
 } as const;
 
@@ -112,28 +101,5 @@ export const order = {
   },
 } as const;
 
-export const orderList = {
-  type: 'object',
-  required: ['items'],
-  properties: { items: { type: 'array', items: order } },
-} as const;
+export const orderList = listSchema(order);
 
-/** RFC 9457 body of every 4xx (the kit's problem handler sends it). */
-export const problem = {
-  description: 'Problem details (application/problem+json)',
-  type: 'object',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, message: { type: 'string' }, in: { type: 'string' } },
-      },
-    },
-  },
-} as const;

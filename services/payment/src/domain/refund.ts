@@ -1,4 +1,4 @@
-import { fromCents, toCents } from './money.js';
+import { fromCents, toCents } from '@ecom/kit';
 
 /** What a refund decision needs to know about a payment. */
 export interface Refundable {

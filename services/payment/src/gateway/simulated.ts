@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toCents } from '../domain/money.js';
+import { toCents } from '@ecom/kit';
 import { declineReason, isTransientFailure, transactionId } from '../domain/simulation.js';
 import type { ChargeRequest, GatewayResult, PaymentGateway, RefundRequest } from './gateway.js';
 import { TransientGatewayError } from './gateway.js';

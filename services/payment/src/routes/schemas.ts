@@ -1,13 +1,7 @@
-import { MONEY_PATTERN } from '../domain/money.js';
+import { currencySchema as currency, limitParam, listSchema, moneySchema as money, uuidParams } from '@ecom/kit';
 
 /** JSON Schemas of the payment API; they validate requests, shape responses and feed /docs. */
 
-export const money = {
-  type: 'string',
-  pattern: MONEY_PATTERN,
-  description: 'Decimal amount in major units, as a string',
-} as const;
-export const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 currency code' } as const;
 const nullableString = { type: 'string', nullable: true } as const;
 
 export const chargeBody = {
@@ -39,19 +33,14 @@ export const refundBody = {
   },
 } as const;
 
-export const paymentParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['paymentId'],
-  properties: { paymentId: { type: 'string', format: 'uuid' } },
-} as const;
+export const paymentParams = uuidParams('paymentId');
 
 export const listQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
     orderId: { type: 'string', format: 'uuid' },
-    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    limit: limitParam,
   },
 } as const;
 
@@ -104,28 +93,5 @@ export const payment = {
   },
 } as const;
 
-export const paymentList = {
-  type: 'object',
-  required: ['items'],
-  properties: { items: { type: 'array', items: payment } },
-} as const;
+export const paymentList = listSchema(payment);
 
-/** RFC 9457 body of every 4xx/5xx problem (the kit's problem handler sends it). */
-export const problem = {
-  description: 'Problem details (application/problem+json)',
-  type: 'object',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, message: { type: 'string' }, in: { type: 'string' } },
-      },
-    },
-  },
-} as const;

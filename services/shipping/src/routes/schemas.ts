@@ -1,32 +1,9 @@
 // JSON Schemas of the shipment routes: they validate requests and document the API at /docs.
+import { limitParam, listSchema, uuidParams } from '@ecom/kit';
 import { SHIPMENT_STATUSES } from '../domain/status.js';
 
-/** 4xx/5xx bodies are RFC 9457 problems sent by the kit; declared here so /docs shows them. */
-export const problem = {
-  type: 'object',
-  description: 'RFC 9457 problem details (application/problem+json)',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    errors: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { field: { type: 'string' }, message: { type: 'string' }, in: { type: 'string' } },
-      },
-    },
-  },
-} as const;
 
-export const shipmentIdParams = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['shipmentId'],
-  properties: { shipmentId: { type: 'string', format: 'uuid' } },
-} as const;
+export const shipmentIdParams = uuidParams('shipmentId');
 
 /** The carrier list comes from SHIPPING_CARRIERS, so this schema is built at startup. */
 export function createBody(carriers: readonly string[]) {
@@ -106,13 +83,8 @@ export const listQuery = {
   additionalProperties: false,
   properties: {
     orderId: { type: 'string', format: 'uuid' },
-    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    limit: limitParam,
   },
 } as const;
 
-export const shipmentList = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['items'],
-  properties: { items: { type: 'array', items: shipmentView } },
-} as const;
+export const shipmentList = listSchema(shipmentView);

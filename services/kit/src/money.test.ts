@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromCents, isMoney, MAX_CENTS, normalize, toCents } from './money.js';
+import { fromCents, isMoney, MAX_CENTS, normalizeMoney, toCents } from './money.js';
 
 describe('money', () => {
   it('parses decimal strings to cents without floats', () => {
@@ -26,7 +26,7 @@ describe('money', () => {
   });
 
   it('normalizes', () => {
-    expect(normalize('5')).toBe('5.00');
-    expect(normalize('5.5')).toBe('5.50');
+    expect(normalizeMoney('5')).toBe('5.00');
+    expect(normalizeMoney('5.5')).toBe('5.50');
   });
 });

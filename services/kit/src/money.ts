@@ -28,6 +28,6 @@ export function fromCents(cents: bigint): string {
 }
 
 /** Normalizes a decimal string (e.g. from NUMERIC(14,2), or a client's "5") to two decimals. */
-export function normalize(text: string): string {
+export function normalizeMoney(text: string): string {
   return fromCents(toCents(text));
 }
