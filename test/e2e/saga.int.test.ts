@@ -275,39 +275,94 @@ describe('the order saga, end to end (six services, real Kafka and PostgreSQL)',
 describe('bad input on every route', () => {
   const bad = '00000000-0000-4000-8000-00000000000x';
   const unknownOrder = '4b0c1b52-2a6e-4b8e-9d4e-2f6f3a7c9d10';
-  const cases: Array<{ service: Parameters<typeof api>[0]; method: string; path: string; body?: unknown; field: string }> = [
-    { service: 'order', method: 'POST', path: '/api/orders', body: { customerId: 'c', items: [{ productId: 'p', quantity: 0, price: '1.00' }] }, field: '/items/0/quantity' },
-    { service: 'order', method: 'POST', path: '/api/orders', body: { items: [{ productId: 'p', quantity: 1, price: '1.00' }] }, field: '/customerId' },
-    { service: 'order', method: 'POST', path: '/api/orders', body: { customerId: 'c', items: [{ productId: 'p', quantity: 1, price: '-1' }] }, field: '/items/0/price' },
+  const cases: Array<{
+    service: Parameters<typeof api>[0];
+    method: string;
+    path: string;
+    body?: unknown;
+    field: string;
+  }> = [
+    {
+      service: 'order',
+      method: 'POST',
+      path: '/api/orders',
+      body: { customerId: 'c', items: [{ productId: 'p', quantity: 0, price: '1.00' }] },
+      field: '/items/0/quantity',
+    },
+    {
+      service: 'order',
+      method: 'POST',
+      path: '/api/orders',
+      body: { items: [{ productId: 'p', quantity: 1, price: '1.00' }] },
+      field: '/customerId',
+    },
+    {
+      service: 'order',
+      method: 'POST',
+      path: '/api/orders',
+      body: { customerId: 'c', items: [{ productId: 'p', quantity: 1, price: '-1' }] },
+      field: '/items/0/price',
+    },
     { service: 'order', method: 'GET', path: `/api/orders/${bad}`, field: '/orderId' },
     { service: 'order', method: 'GET', path: '/api/orders?status=LOST', field: '/status' },
-    { service: 'order', method: 'PUT', path: `/api/orders/${unknownOrder}`, body: { status: 'LOST', updateReason: 'x' }, field: '/status' },
+    {
+      service: 'order',
+      method: 'PUT',
+      path: `/api/orders/${unknownOrder}`,
+      body: { status: 'LOST', updateReason: 'x' },
+      field: '/status',
+    },
     { service: 'order', method: 'DELETE', path: `/api/orders/${bad}`, field: '/orderId' },
-    { service: 'payment', method: 'POST', path: '/api/payments', body: { orderId: unknownOrder, amount: 'ten', currency: 'USD', paymentMethod: 'card' }, field: '/amount' },
+    {
+      service: 'payment',
+      method: 'POST',
+      path: '/api/payments',
+      body: { orderId: unknownOrder, amount: 'ten', currency: 'USD', paymentMethod: 'card' },
+      field: '/amount',
+    },
     { service: 'payment', method: 'POST', path: `/api/payments/${unknownOrder}/refund`, body: {}, field: '/reason' },
     { service: 'payment', method: 'GET', path: `/api/payments/${bad}`, field: '/paymentId' },
     { service: 'payment', method: 'GET', path: '/api/payments?limit=0', field: '/limit' },
-    { service: 'inventory', method: 'PUT', path: '/api/inventory/sku-bad-input', body: { quantity: 1, operation: 'MULTIPLY', reason: 'RESTOCK' }, field: '/operation' },
+    {
+      service: 'inventory',
+      method: 'PUT',
+      path: '/api/inventory/sku-bad-input',
+      body: { quantity: 1, operation: 'MULTIPLY', reason: 'RESTOCK' },
+      field: '/operation',
+    },
     { service: 'inventory', method: 'GET', path: `/api/inventory/${'p'.repeat(101)}`, field: '/productId' },
     { service: 'inventory', method: 'GET', path: '/api/inventory?limit=0', field: '/limit' },
     { service: 'shipping', method: 'POST', path: '/api/shipments', body: { customerId: 'c' }, field: '/orderId' },
-    { service: 'shipping', method: 'PUT', path: `/api/shipments/${unknownOrder}/status`, body: { status: 'FLYING', location: 'x' }, field: '/status' },
+    {
+      service: 'shipping',
+      method: 'PUT',
+      path: `/api/shipments/${unknownOrder}/status`,
+      body: { status: 'FLYING', location: 'x' },
+      field: '/status',
+    },
     { service: 'shipping', method: 'GET', path: `/api/shipments/${bad}`, field: '/shipmentId' },
     { service: 'shipping', method: 'GET', path: '/api/shipments?limit=0', field: '/limit' },
     { service: 'notification', method: 'GET', path: '/api/notifications', field: '/customerId' },
   ];
 
-  it.each(cases)('$service $method $path answers 400 problem+json naming $field', async ({ service, method, path, body, field }) => {
-    const res = await api<{ status: number; errors?: Array<{ field: string }> }>(service, method, path, body);
-    expect(res.status).toBe(400);
-    expect(res.headers.get('content-type')).toContain('application/problem+json');
-    expect(res.body.errors?.map((e) => e.field)).toContain(field);
-  });
+  it.each(cases)(
+    '$service $method $path answers 400 problem+json naming $field',
+    async ({ service, method, path, body, field }) => {
+      const res = await api<{ status: number; errors?: Array<{ field: string }> }>(service, method, path, body);
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body.errors?.map((e) => e.field)).toContain(field);
+    },
+  );
 
   it('wrote nothing for any of them', async () => {
     expect((await api('inventory', 'GET', '/api/inventory/sku-bad-input')).status).toBe(404);
     expect((await api<{ items: unknown[] }>('order', 'GET', '/api/orders?customerId=c')).body.items).toEqual([]);
-    expect((await api<{ items: unknown[] }>('payment', 'GET', `/api/payments?orderId=${unknownOrder}`)).body.items).toEqual([]);
-    expect((await api<{ items: unknown[] }>('shipping', 'GET', `/api/shipments?orderId=${unknownOrder}`)).body.items).toEqual([]);
+    expect(
+      (await api<{ items: unknown[] }>('payment', 'GET', `/api/payments?orderId=${unknownOrder}`)).body.items,
+    ).toEqual([]);
+    expect(
+      (await api<{ items: unknown[] }>('shipping', 'GET', `/api/shipments?orderId=${unknownOrder}`)).body.items,
+    ).toEqual([]);
   });
 });
