@@ -38,6 +38,10 @@ const OFFERED = Math.round(RATE * DURATION_SECONDS);
 // Orders answered 201 (accepted: stored as CREATED, OrderCreated in the outbox) and the others.
 const ordersAccepted = new Counter('orders_accepted');
 const ordersRejected = new Counter('orders_rejected');
+// The subset of orders_rejected that got no answer within the 10 s request timeout. The service may
+// still have committed such an order (the saga then runs and is counted by run.sh), so a timeout
+// is "not acknowledged", not "not placed".
+const ordersNoResponse = new Counter('orders_no_response');
 // Latency of accepted orders only: http_req_duration also holds fast failures (a 400, a 503) that
 // would flatter the percentiles if the service started shedding load.
 const orderAcceptTime = new Trend('order_accept_duration', true);
@@ -101,7 +105,8 @@ function durationSeconds(text) {
     total += Number(m[1]) * unit[m[2]];
     consumed += m[0].length;
   }
-  if (consumed !== text.length || total <= 0) throw new Error(`DURATION must look like 30s, 1m or 1m30s; got '${text}'`);
+  if (consumed !== text.length || total <= 0)
+    throw new Error(`DURATION must look like 30s, 1m or 1m30s; got '${text}'`);
   return total;
 }
 
@@ -159,6 +164,7 @@ export default function () {
     orderAcceptTime.add(res.timings.duration);
   } else {
     ordersRejected.add(1, { status: String(res.status) });
+    if (res.status === 0) ordersNoResponse.add(1);
   }
 }
 
@@ -221,6 +227,7 @@ export function handleSummary(data) {
   const create = data.metrics['http_req_duration{name:create_order}'];
   const accepted = data.metrics.orders_accepted ? data.metrics.orders_accepted.values.count : 0;
   const rejected = data.metrics.orders_rejected ? data.metrics.orders_rejected.values.count : 0;
+  const noResponse = data.metrics.orders_no_response ? data.metrics.orders_no_response.values.count : 0;
   const dropped = data.metrics.dropped_iterations ? data.metrics.dropped_iterations.values.count : 0;
   const thresholds = {};
   for (const [name, m] of Object.entries(data.metrics)) {
@@ -228,17 +235,32 @@ export function handleSummary(data) {
   }
   const figures = {
     runId: __ENV.RUN_ID || null,
-    config: { rate: RATE, duration: DURATION, durationSeconds: DURATION_SECONDS, products: PRODUCTS, preAllocatedVUs: PRE_VUS, maxVUs: MAX_VUS, orderUrl: ORDER_URL },
+    config: {
+      rate: RATE,
+      duration: DURATION,
+      durationSeconds: DURATION_SECONDS,
+      products: PRODUCTS,
+      preAllocatedVUs: PRE_VUS,
+      maxVUs: MAX_VUS,
+      orderUrl: ORDER_URL,
+    },
     orders: {
       offered: OFFERED,
       accepted,
       rejected,
+      noResponse,
       droppedIterations: dropped,
       // Accepted orders over the scenario's configured duration (setup excluded).
       acceptedPerSecond: accepted / DURATION_SECONDS,
     },
     createOrderHttpMs: create
-      ? { p50: create.values.med, p95: create.values['p(95)'], p99: create.values['p(99)'], avg: create.values.avg, max: create.values.max }
+      ? {
+          p50: create.values.med,
+          p95: create.values['p(95)'],
+          p99: create.values['p(99)'],
+          avg: create.values.avg,
+          max: create.values.max,
+        }
       : null,
     thresholds,
     thresholdsOk: Object.values(thresholds).every(Boolean),

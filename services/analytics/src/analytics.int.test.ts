@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { createEvent, type Event, migrate, openDb } from '@ecom/kit';
 import {
-  createEvent,
-  type Event,
-  EventCodec,
-  migrate,
-  openDb,
-  openProducer,
-  type RecordProducer,
-  type RunningService,
-  startService,
-} from '@ecom/kit';
-import { eventually, testKafka, testLogger, uniqueName } from '@ecom/kit/testing';
+  eventually,
+  startTestService,
+  type TestService,
+  testDatabaseUrl,
+  testLogger,
+  uniqueName,
+} from '@ecom/kit/testing';
 import type { EventPayloads, EventType } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { factFor } from './domain/facts.js';
@@ -19,9 +16,6 @@ import { gaugeSamples } from './domain/summary.js';
 import { type AnalyticsConfig, analyticsService } from './service.js';
 import { applyFact } from './store.js';
 import { readSummary } from './summary.js';
-
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://ecom@127.0.0.1:15432/ecom';
-const codec = new EventCodec();
 
 /** A random ISO-shaped currency code: the revenue of that currency is this run's alone. */
 const testCurrency = () =>
@@ -163,26 +157,13 @@ function scriptedFlow(currency: string, base: number, confirmAfter: [number, num
 }
 
 describe('analytics service against the broker', () => {
-  let running: RunningService<AnalyticsConfig>;
-  let producer: RecordProducer;
+  let running: TestService<AnalyticsConfig>;
 
   beforeAll(async () => {
-    running = await startService(analyticsService, {
-      ...process.env,
-      PORT: '0',
-      DATABASE_URL,
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    });
-    producer = await openProducer(testKafka('analytics-int-test'));
-    await eventually(
-      async () => ((await running.app.inject('/readyz')).statusCode === 200 ? true : undefined),
-      'analytics ready',
-      60_000,
-    );
+    running = await startTestService(analyticsService);
   });
 
   afterAll(async () => {
-    await producer?.close();
     await running?.stop();
   });
 
@@ -196,7 +177,7 @@ describe('analytics service against the broker', () => {
     const currency = testCurrency();
     const before = await summary();
     const flow = scriptedFlow(currency, Date.now() - 600_000);
-    await producer.send(flow.events.map((e) => codec.encode(e)));
+    await running.publish(...flow.events);
 
     // Other tests share the topics and the group's aggregates: assert this flow's own rows
     // exactly, and the global figures as at least its contribution.
@@ -265,7 +246,7 @@ describe('summary query on an isolated schema', () => {
   const schema = uniqueName('analytics_t').replace('-', '_');
 
   beforeAll(async () => {
-    db = await openDb({ url: DATABASE_URL, schema, poolSize: 2 }, testLogger());
+    db = await openDb({ url: testDatabaseUrl(), schema, poolSize: 2 }, testLogger());
     await migrate(db, {
       schema,
       // The summary reads only the analytics tables: the kit's are not needed here.

@@ -1,48 +1,19 @@
 // The inventory service in-process against the real broker and PostgreSQL. Topics are shared with
 // other tests, so every test uses its own product and order ids and filters what it reads by key.
 import { randomUUID } from 'node:crypto';
-import {
-  createEvent,
-  type Event,
-  EventCodec,
-  type IncomingRecord,
-  openProducer,
-  type RecordProducer,
-  type RunningService,
-  startService,
-} from '@ecom/kit';
-import { eventually, readTopic, testKafka } from '@ecom/kit/testing';
+import { createEvent, type Event, type IncomingRecord } from '@ecom/kit';
+import { readTopic, startTestService, type TestService } from '@ecom/kit/testing';
 import type { EventPayloads, EventType } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InventoryConfig, inventoryService } from './service.js';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://ecom@127.0.0.1:15432/ecom';
-const codec = new EventCodec();
-let running: RunningService<InventoryConfig>;
-let producer: RecordProducer;
+let running: TestService<InventoryConfig>;
 
 beforeAll(async () => {
-  running = await startService(inventoryService, {
-    ...process.env,
-    PORT: '0',
-    DATABASE_URL,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    INVENTORY_LOW_STOCK_THRESHOLD: '10',
-  });
-  producer = await openProducer(testKafka('inventory-test'));
-  // The consumer must own its partitions before the tests produce: /readyz says when it joined.
-  await eventually(
-    async () => {
-      const res = await running.app.inject({ method: 'GET', url: '/readyz' });
-      return res.statusCode === 200 ? true : undefined;
-    },
-    'inventory ready (consumer joined)',
-    60_000,
-  );
+  running = await startTestService(inventoryService, { INVENTORY_LOW_STOCK_THRESHOLD: '10' });
 });
 
 afterAll(async () => {
-  await producer?.close();
   await running?.stop();
 });
 
@@ -104,26 +75,6 @@ function orderCancelled(orderId: string) {
     },
     orderId,
   );
-}
-
-async function produce(...events: Event[]): Promise<void> {
-  await producer.send(events.map((e) => codec.encode(e)));
-}
-
-/** Waits until the consumer has committed the handling of these events (their ce_ids are in the inbox). */
-async function handled(...events: Event[]): Promise<void> {
-  const ids = events.map((e) => e.id);
-  await eventually(
-    async () => {
-      const { rows } = await running.deps.db.query<{ n: string | number }>(
-        'SELECT count(*) AS n FROM inbox WHERE ce_id = ANY($1::text[])',
-        [ids],
-      );
-      return Number(rows[0]?.n) === new Set(ids).size ? true : undefined;
-    },
-    `inbox to hold ${ids.join(', ')}`,
-  );
-  await running.flushOutbox();
 }
 
 /**
@@ -247,8 +198,8 @@ describe('bad input', () => {
     // Reserve 2 through an order, then subtracting 2 of the 3 would eat into the reservation.
     const orderId = randomUUID();
     const created = orderCreated(orderId, [{ productId: id, quantity: 2 }]);
-    await produce(created);
-    await handled(created);
+    await running.publish(created);
+    await running.handled(created);
     const intoReserved = await put(id, { quantity: 2, operation: 'SUBTRACT', reason: 'ADJUSTMENT' });
     expect(intoReserved.statusCode).toBe(409);
     expect(intoReserved.json().detail).toMatch(/below the 2 reserved units/);
@@ -306,7 +257,7 @@ describe('the reservation saga', () => {
       { productId: a, quantity: 3 },
       { productId: b, quantity: 1 },
     ]);
-    await produce(created);
+    await running.publish(created);
 
     const reserved = await inventoryEvents(orderId, 'ecom.inventory.stock-reserved.v1');
     const payload = data<{ reservationId: string; items: unknown[] }>(reserved[0] as IncomingRecord);
@@ -321,8 +272,8 @@ describe('the reservation saga', () => {
     expect((await stock(b)).body).toMatchObject({ onHand: 5, reserved: 3, available: 2 });
 
     const paid = paymentProcessed(orderId, 'COMPLETED');
-    await produce(paid);
-    await handled(paid);
+    await running.publish(paid);
+    await running.handled(paid);
     expect((await stock(a)).body).toMatchObject({ onHand: 17, reserved: 0, available: 17 });
     expect((await stock(b)).body).toMatchObject({ onHand: 2, reserved: 0, available: 2 });
     // Committing took the goods off the shelf: InventoryUpdated SUBTRACT ORDER for the product.
@@ -340,8 +291,8 @@ describe('the reservation saga', () => {
     await put(id, { quantity: 1, operation: 'ADD', reason: 'RESTOCK' });
     const orders = [randomUUID(), randomUUID()];
     const events = orders.map((o) => orderCreated(o, [{ productId: id, quantity: 1 }]));
-    await produce(...events);
-    await handled(...events);
+    await running.publish(...events);
+    await running.handled(...events);
 
     const outcomes = await readTopic('ecom.inventory', (rs) =>
       orders.every((o) =>
@@ -371,12 +322,12 @@ describe('the reservation saga', () => {
     const created = orderCreated(orderId, [{ productId: id, quantity: 4 }]);
     // The same record twice (a redelivery: same ce_id) and the same order again under a new ce_id.
     const again = orderCreated(orderId, [{ productId: id, quantity: 4 }]);
-    await produce(created, created, again);
-    await handled(created, again);
+    await running.publish(created, created, again);
+    await running.handled(created, again);
     expect((await stock(id)).body).toMatchObject({ onHand: 10, reserved: 4, available: 6 });
 
     const failed = paymentProcessed(orderId, 'FAILED');
-    await produce(failed);
+    await running.publish(failed);
     const records = await inventoryEvents(orderId, 'ecom.inventory.stock-released.v1');
     expect(records.map((r) => r.headers.ce_type)).toEqual([
       'ecom.inventory.stock-reserved.v1',
@@ -393,13 +344,13 @@ describe('the reservation saga', () => {
     await put(id, { quantity: 10, operation: 'ADD', reason: 'RESTOCK' });
     const orderId = randomUUID();
     const paid = paymentProcessed(orderId, 'COMPLETED');
-    await produce(paid);
-    await handled(paid);
+    await running.publish(paid);
+    await running.handled(paid);
     expect((await stock(id)).body).toMatchObject({ onHand: 10, reserved: 0 });
 
     const created = orderCreated(orderId, [{ productId: id, quantity: 2 }]);
-    await produce(created);
-    await handled(created);
+    await running.publish(created);
+    await running.handled(created);
     expect((await stock(id)).body).toMatchObject({ onHand: 8, reserved: 0, available: 8 });
   });
 
@@ -409,16 +360,16 @@ describe('the reservation saga', () => {
     const orderId = randomUUID();
     const created = orderCreated(orderId, [{ productId: id, quantity: 3 }]);
     const paid = paymentProcessed(orderId, 'COMPLETED');
-    await produce(created);
-    await handled(created);
-    await produce(paid);
-    await handled(paid);
+    await running.publish(created);
+    await running.handled(created);
+    await running.publish(paid);
+    await running.handled(paid);
     expect((await stock(id)).body).toMatchObject({ onHand: 7, reserved: 0 });
 
     const cancelled = orderCancelled(orderId);
     const cancelledAgain = orderCancelled(orderId);
-    await produce(cancelled, cancelledAgain);
-    await handled(cancelled, cancelledAgain);
+    await running.publish(cancelled, cancelledAgain);
+    await running.handled(cancelled, cancelledAgain);
     expect((await stock(id)).body).toMatchObject({ onHand: 10, reserved: 0, available: 10 });
     const records = await inventoryEvents(orderId, 'ecom.inventory.stock-released.v1');
     expect(ofKey(records, orderId, 'ecom.inventory.stock-released.v1')).toHaveLength(1);
@@ -430,7 +381,7 @@ describe('the reservation saga', () => {
   it('fails the reservation of an unknown product (ReservationFailed UNKNOWN_PRODUCT)', async () => {
     const orderId = randomUUID();
     const ghost = product();
-    await produce(orderCreated(orderId, [{ productId: ghost, quantity: 1 }]));
+    await running.publish(orderCreated(orderId, [{ productId: ghost, quantity: 1 }]));
     const records = await inventoryEvents(orderId, 'ecom.inventory.reservation-failed.v1');
     expect(data(records[0] as IncomingRecord)).toEqual({
       orderId,

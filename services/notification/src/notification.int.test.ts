@@ -1,51 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createEvent,
-  type Event,
-  EventCodec,
-  openProducer,
-  type RecordProducer,
-  type RunningService,
-  startService,
-} from '@ecom/kit';
-import { eventually, readTopic, testKafka } from '@ecom/kit/testing';
+import { createEvent, type Event } from '@ecom/kit';
+import { eventually, readTopic, startTestService, type TestService } from '@ecom/kit/testing';
 import type { EventPayloads, EventType, NotificationSent } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NotificationConfig, notificationService } from './service.js';
 import type { Notification } from './store.js';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://ecom@127.0.0.1:15432/ecom';
-const codec = new EventCodec();
-let running: RunningService<NotificationConfig>;
-let producer: RecordProducer;
+let running: TestService<NotificationConfig>;
 
 beforeAll(async () => {
-  running = await startService(notificationService, {
-    ...process.env,
-    PORT: '0',
-    DATABASE_URL,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-  });
-  producer = await openProducer(testKafka('notification-int-test'));
-  // The consumer must have joined before the tests publish; /readyz says when.
-  await eventually(
-    async () => ((await running.app.inject('/readyz')).statusCode === 200 ? true : undefined),
-    'notification ready',
-    60_000,
-  );
+  running = await startTestService(notificationService);
 });
 
 afterAll(async () => {
-  await producer?.close();
   await running?.stop();
 });
 
 function event<T extends EventType>(type: T, data: EventPayloads[T], correlationId: string): Event<T> {
   return createEvent('test', type, data, { correlationId });
-}
-
-async function publish(...events: Event[]): Promise<void> {
-  await producer.send(events.map((e) => codec.encode(e)));
 }
 
 async function list(customerId: string): Promise<Notification[]> {
@@ -100,7 +72,7 @@ describe('notification service', () => {
       orderId,
     );
     const confirmed = updated(orderId, customerId, 'CONFIRMED', 'CREATED');
-    await publish(created, confirmed);
+    await running.publish(created, confirmed);
 
     const two = await notified(customerId, [created.id, confirmed.id]);
     expect(two.map((n) => n.template)).toEqual(['order-confirmed', 'order-created']);
@@ -115,13 +87,13 @@ describe('notification service', () => {
     });
 
     // Redelivery of the same record: the inbox drops it.
-    await publish(confirmed);
+    await running.publish(confirmed);
     // A replay that gets past the inbox (its entry gone): unique(source_event_id) drops it.
     await running.deps.db.query('DELETE FROM inbox WHERE ce_id = $1', [created.id]);
-    await publish(created);
+    await running.publish(created);
     // Same key, same partition: once the marker is notified, both duplicates were handled before it.
     const marker = updated(orderId, customerId, 'SHIPPED', 'CONFIRMED');
-    await publish(marker);
+    await running.publish(marker);
 
     const three = await notified(customerId, [created.id, confirmed.id, marker.id]);
     expect(three.map((n) => n.template)).toEqual(['order-shipped', 'order-confirmed', 'order-created']);
@@ -164,7 +136,7 @@ describe('notification service', () => {
     const b = randomUUID();
     const first = updated(a, customerId, 'CONFIRMED', 'CREATED');
     const second = updated(b, customerId, 'CONFIRMED', 'CREATED');
-    await publish(first, second);
+    await running.publish(first, second);
     await notified(customerId, [first.id, second.id]);
     const byOrder = await running.app.inject({ url: `/api/notifications?customerId=${customerId}&orderId=${b}` });
     const items = (byOrder.json() as { items: Notification[] }).items;

@@ -1,47 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createEvent,
-  EventCodec,
-  openProducer,
-  type RecordProducer,
-  type RunningService,
-  startService,
-} from '@ecom/kit';
-import { eventually, readTopic, testKafka } from '@ecom/kit/testing';
+import { createEvent, EventCodec } from '@ecom/kit';
+import { eventually, readTopic, startTestService, type TestService } from '@ecom/kit/testing';
 import type { EventPayloads, EventType } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OrderConfig, orderService } from './service.js';
 import type { Order } from './store.js';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://ecom@127.0.0.1:15432/ecom';
 const codec = new EventCodec();
-let running: RunningService<OrderConfig>;
-let producer: RecordProducer;
+let running: TestService<OrderConfig>;
 
 beforeAll(async () => {
-  running = await startService(orderService, {
-    ...process.env,
-    PORT: '0',
-    DATABASE_URL,
-    ORDER_MAX_LINES: '3',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-  });
-  producer = await openProducer(testKafka('order-int-test'));
-  // The consumer must have joined before the saga tests publish; /readyz says when.
-  await eventually(
-    async () => ((await running.app.inject('/readyz')).statusCode === 200 ? true : undefined),
-    'order ready',
-    60_000,
-  );
+  running = await startTestService(orderService, { ORDER_MAX_LINES: '3' });
 });
 
 afterAll(async () => {
-  await producer?.close();
   await running?.stop();
 });
 
 async function publish<T extends EventType>(type: T, data: EventPayloads[T], correlationId: string): Promise<void> {
-  await producer.send([codec.encode(createEvent('test', type, data, { correlationId }))]);
+  await running.publish(createEvent('test', type, data, { correlationId }));
 }
 
 const customer = () => `cust-${randomUUID().slice(0, 8)}`;

@@ -1,14 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createEvent,
-  EventCodec,
-  type IncomingRecord,
-  openProducer,
-  type RecordProducer,
-  type RunningService,
-  startService,
-} from '@ecom/kit';
-import { eventually, readTopic, testKafka, testLogger } from '@ecom/kit/testing';
+import { createEvent, EventCodec, type IncomingRecord } from '@ecom/kit';
+import { readTopic, startTestService, type TestService, testLogger } from '@ecom/kit/testing';
 import type { EventType, OrderCreated } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientGatewayError } from './gateway/gateway.js';
@@ -17,29 +9,14 @@ import { paymentHandlers } from './handlers.js';
 import { type PaymentConfig, paymentService } from './service.js';
 import type { Payment } from './store.js';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://ecom@127.0.0.1:15432/ecom';
 const codec = new EventCodec();
-let running: RunningService<PaymentConfig>;
-let producer: RecordProducer;
+let running: TestService<PaymentConfig>;
 
 beforeAll(async () => {
-  running = await startService(paymentService, {
-    ...process.env,
-    PORT: '0',
-    DATABASE_URL,
-    PAYMENT_DECLINE_ABOVE: '5000.00',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-  });
-  producer = await openProducer(testKafka('payment-int-test'));
-  await eventually(
-    async () => ((await running.app.inject('/readyz')).statusCode === 200 ? true : undefined),
-    'payment ready',
-    60_000,
-  );
+  running = await startTestService(paymentService, { PAYMENT_DECLINE_ABOVE: '5000.00' });
 });
 
 afterAll(async () => {
-  await producer?.close();
   await running?.stop();
 });
 
@@ -182,30 +159,25 @@ describe('payment in the saga', () => {
   it('charges an OrderCreated once, even redelivered, and refunds it on OrderCancelled', async () => {
     const order = orderCreated();
     const created = createEvent('test', 'ecom.order.created.v1', order, { correlationId: order.orderId });
-    const record = codec.encode(created);
     // The same record twice (a redelivery, same ce_id), then a duplicate with a new ce_id.
-    await producer.send([record, record]);
-    await producer.send([
-      codec.encode(createEvent('test', 'ecom.order.created.v1', order, { correlationId: order.orderId })),
-    ]);
+    await running.publish(created, created);
+    await running.publish(createEvent('test', 'ecom.order.created.v1', order, { correlationId: order.orderId }));
     // Same key, same partition: handled after the duplicates, so its refund marks them done.
-    await producer.send([
-      codec.encode(
-        createEvent(
-          'test',
-          'ecom.order.cancelled.v1',
-          {
-            orderId: order.orderId,
-            customerId: order.customerId,
-            cancellationReason: 'OUT_OF_STOCK',
-            refundRequired: true,
-            totalAmount: order.totalAmount,
-            currency: order.currency,
-          },
-          { correlationId: order.orderId },
-        ),
+    await running.publish(
+      createEvent(
+        'test',
+        'ecom.order.cancelled.v1',
+        {
+          orderId: order.orderId,
+          customerId: order.customerId,
+          cancellationReason: 'OUT_OF_STOCK',
+          refundRequired: true,
+          totalAmount: order.totalAmount,
+          currency: order.currency,
+        },
+        { correlationId: order.orderId },
       ),
-    ]);
+    );
     const records = distinct(
       await readTopic('ecom.payments', (rs) => rs.some(ofOrder(order.orderId, 'ecom.payment.refunded.v1'))),
     );
@@ -241,9 +213,7 @@ describe('payment in the saga', () => {
       items: [{ productId: 'p', quantity: 1, price: '6000.00' }],
     });
     for (const order of [declined, tooMuch]) {
-      await producer.send([
-        codec.encode(createEvent('test', 'ecom.order.created.v1', order, { correlationId: order.orderId })),
-      ]);
+      await running.publish(createEvent('test', 'ecom.order.created.v1', order, { correlationId: order.orderId }));
     }
     const records = distinct(
       await readTopic('ecom.payments', (rs) =>

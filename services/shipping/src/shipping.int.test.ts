@@ -1,46 +1,18 @@
 // The shipping service in-process against the real broker and PostgreSQL. Topics are shared with
 // other tests, so every test uses its own order ids and filters what it reads by key.
 import { randomUUID } from 'node:crypto';
-import {
-  createEvent,
-  type Event,
-  EventCodec,
-  type IncomingRecord,
-  openProducer,
-  type RecordProducer,
-  type RunningService,
-  startService,
-} from '@ecom/kit';
-import { eventually, readTopic, testKafka } from '@ecom/kit/testing';
+import { createEvent, type IncomingRecord } from '@ecom/kit';
+import { readTopic, startTestService, type TestService } from '@ecom/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ShippingConfig, shippingService } from './service.js';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://ecom@127.0.0.1:15432/ecom';
-const codec = new EventCodec();
-let running: RunningService<ShippingConfig>;
-let producer: RecordProducer;
+let running: TestService<ShippingConfig>;
 
 beforeAll(async () => {
-  running = await startService(shippingService, {
-    ...process.env,
-    PORT: '0',
-    DATABASE_URL,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    SHIPPING_ESTIMATED_DAYS: '3',
-  });
-  producer = await openProducer(testKafka('shipping-test'));
-  await eventually(
-    async () => {
-      const res = await running.app.inject({ method: 'GET', url: '/readyz' });
-      return res.statusCode === 200 ? true : undefined;
-    },
-    'shipping ready (consumer joined)',
-    60_000,
-  );
+  running = await startTestService(shippingService, { SHIPPING_ESTIMATED_DAYS: '3' });
 });
 
 afterAll(async () => {
-  await producer?.close();
   await running?.stop();
 });
 
@@ -75,26 +47,6 @@ function orderCancelled(orderId: string) {
     },
     { correlationId: orderId },
   );
-}
-
-async function produce(...events: Event[]): Promise<void> {
-  await producer.send(events.map((e) => codec.encode(e)));
-}
-
-/** Waits until the consumer has committed the handling of these events (their ce_ids are in the inbox). */
-async function handled(...events: Event[]): Promise<void> {
-  const ids = events.map((e) => e.id);
-  await eventually(
-    async () => {
-      const { rows } = await running.deps.db.query<{ n: string | number }>(
-        'SELECT count(*) AS n FROM inbox WHERE ce_id = ANY($1::text[])',
-        [ids],
-      );
-      return Number(rows[0]?.n) === new Set(ids).size ? true : undefined;
-    },
-    `inbox to hold ${ids.join(', ')}`,
-  );
-  await running.flushOutbox();
 }
 
 /**
@@ -193,8 +145,8 @@ describe('the shipment of a confirmed order', () => {
     const confirmed = orderConfirmed(orderId, 'cust-42');
     const confirmedAgain = orderConfirmed(orderId, 'cust-42');
     // The same record twice (a redelivery: same ce_id) and the same update under a new ce_id.
-    await produce(confirmed, confirmed, confirmedAgain);
-    await handled(confirmed, confirmedAgain);
+    await running.publish(confirmed, confirmed, confirmedAgain);
+    await running.handled(confirmed, confirmedAgain);
 
     const shipments = await shipmentsOf(orderId);
     expect(shipments).toHaveLength(1);
@@ -254,8 +206,8 @@ describe('the shipment of a confirmed order', () => {
     const orderId = randomUUID();
     const cancelled = orderCancelled(orderId);
     const confirmed = orderConfirmed(orderId);
-    await produce(cancelled, confirmed);
-    await handled(cancelled, confirmed);
+    await running.publish(cancelled, confirmed);
+    await running.handled(cancelled, confirmed);
     expect(await shipmentsOf(orderId)).toEqual([]);
     const manual = await running.app.inject({
       method: 'POST',
@@ -291,8 +243,8 @@ describe('POST /api/shipments', () => {
 
     // A CONFIRMED arriving afterwards creates nothing more.
     const confirmed = orderConfirmed(orderId, 'cust-7');
-    await produce(confirmed);
-    await handled(confirmed);
+    await running.publish(confirmed);
+    await running.handled(confirmed);
     expect(await shipmentsOf(orderId)).toHaveLength(1);
 
     const records = await shipmentEvents(orderId, 'ecom.shipment.created.v1');

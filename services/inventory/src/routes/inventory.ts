@@ -1,12 +1,12 @@
 // PUT /api/inventory/:productId, GET /api/inventory/:productId, GET /api/inventory.
-import { ConflictError, NotFoundError, type ServiceDeps } from '@ecom/kit';
+import { ConflictError, NotFoundError, problemResponses, type ServiceDeps } from '@ecom/kit';
 import type { FastifyPluginAsync } from 'fastify';
 import { adjustStock, type Operation } from '../domain/adjustment.js';
 import { available } from '../domain/reservation.js';
 import type { InventoryConfig } from '../service.js';
 import { writeStock } from '../stock.js';
 import { ensureProduct, getProduct, listProducts, lockProducts, type ProductRow } from '../store.js';
-import { adjustmentBody, listQuery, problem, productIdParams, productList, productView } from './schemas.js';
+import { adjustmentBody, listQuery, productIdParams, productList, productView } from './schemas.js';
 
 interface Adjustment {
   quantity: number;
@@ -34,7 +34,7 @@ export const inventoryRoutes: FastifyPluginAsync<{ deps: ServiceDeps<InventoryCo
         summary: 'Adds or subtracts stock; the first ADD creates the product',
         params: productIdParams,
         body: adjustmentBody,
-        response: { 200: productView, 201: productView, 400: problem, 404: problem, 409: problem },
+        response: { 200: productView, 201: productView, ...problemResponses(400, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -70,7 +70,7 @@ export const inventoryRoutes: FastifyPluginAsync<{ deps: ServiceDeps<InventoryCo
       schema: {
         summary: "A product's stock",
         params: productIdParams,
-        response: { 200: productView, 400: problem, 404: problem },
+        response: { 200: productView, ...problemResponses(400, 404) },
       },
     },
     async (request) => {
@@ -86,7 +86,7 @@ export const inventoryRoutes: FastifyPluginAsync<{ deps: ServiceDeps<InventoryCo
       schema: {
         summary: 'Products, most recently changed first',
         querystring: listQuery,
-        response: { 200: productList, 400: problem },
+        response: { 200: productList, ...problemResponses(400) },
       },
     },
     async (request) => {

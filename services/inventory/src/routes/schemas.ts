@@ -1,7 +1,6 @@
 // JSON Schemas of the inventory routes: they validate requests and document the API at /docs.
 import { limitParam, listSchema } from '@ecom/kit';
 
-
 export const productIdParams = {
   type: 'object',
   additionalProperties: false,

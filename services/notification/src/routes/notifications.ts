@@ -1,8 +1,8 @@
-import type { ServiceDeps } from '@ecom/kit';
+import { problemResponses, type ServiceDeps } from '@ecom/kit';
 import type { FastifyInstance } from 'fastify';
 import type { NotificationConfig } from '../service.js';
 import { listNotifications } from '../store.js';
-import { listQuery, notificationList, problem } from './schemas.js';
+import { listQuery, notificationList } from './schemas.js';
 
 interface ListQuery {
   customerId: string;
@@ -22,7 +22,7 @@ export async function notificationRoutes(
         summary: "A customer's notifications, newest first",
         description: 'customerId is required; orderId narrows to one order.',
         querystring: listQuery,
-        response: { 200: notificationList, 400: problem },
+        response: { 200: notificationList, ...problemResponses(400) },
       },
     },
     async (request) => {

@@ -45,4 +45,3 @@ export const notification = {
 } as const;
 
 export const notificationList = listSchema(notification);
-

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestError, ConflictError, type Emit, NotFoundError, type ServiceDeps } from '@ecom/kit';
+import {
+  BadRequestError,
+  ConflictError,
+  type Emit,
+  NotFoundError,
+  problemResponses,
+  type ServiceDeps,
+} from '@ecom/kit';
 import type { OrderCreated } from '@ecom/schemas';
 import type { FastifyInstance } from 'fastify';
 import { priceOrder } from '../domain/pricing.js';
@@ -8,7 +15,7 @@ import { orderMetrics } from '../metrics.js';
 import type { OrderConfig } from '../service.js';
 import { findOrder, insertOrder, listOrders } from '../store.js';
 import { applyInput, type OrderEmitter } from '../workflow.js';
-import { createOrderBody, listQuery, order, orderList, orderParams, problem, updateBody } from './schemas.js';
+import { createOrderBody, listQuery, order, orderList, orderParams, updateBody } from './schemas.js';
 
 interface CreateBody {
   customerId: string;
@@ -49,7 +56,7 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
         description:
           'Stores the order as CREATED with its computed total and emits OrderCreated; payment and inventory take it from there.',
         body: createOrderBody(deps.config.maxLines),
-        response: { 201: order, 400: problem, 409: problem, 422: problem },
+        response: { 201: order, ...problemResponses(400, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -97,7 +104,7 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
   app.get<{ Params: { orderId: string } }>(
     '/api/orders/:orderId',
     {
-      schema: { summary: 'Get an order', params: orderParams, response: { 200: order, 400: problem, 404: problem } },
+      schema: { summary: 'Get an order', params: orderParams, response: { 200: order, ...problemResponses(400, 404) } },
     },
     async (request) => {
       const found = await findOrder(deps.db, request.params.orderId);
@@ -112,7 +119,7 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
       schema: {
         summary: 'List orders, newest first',
         querystring: listQuery,
-        response: { 200: orderList, 400: problem },
+        response: { 200: orderList, ...problemResponses(400) },
       },
     },
     async (request) => {
@@ -137,7 +144,7 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
           'Emits OrderUpdated, or OrderCancelled (CUSTOMER_REQUEST) for CANCELLED so payment refunds and inventory releases.',
         params: orderParams,
         body: updateBody,
-        response: { 200: order, 400: problem, 404: problem, 409: problem },
+        response: { 200: order, ...problemResponses(400, 404, 409) },
       },
     },
     async (request) => {
@@ -156,7 +163,7 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
         description:
           'CREATED or CONFIRMED → CANCELLED (CUSTOMER_REQUEST), emitting OrderCancelled; later states are 409.',
         params: orderParams,
-        response: { 200: order, 400: problem, 404: problem, 409: problem },
+        response: { 200: order, ...problemResponses(400, 404, 409) },
       },
     },
     async (request) => {

@@ -102,4 +102,3 @@ export const order = {
 } as const;
 
 export const orderList = listSchema(order);
-

@@ -1,20 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestError, ConflictError, HttpProblem, NotFoundError, type ServiceDeps } from '@ecom/kit';
+import {
+  BadRequestError,
+  ConflictError,
+  HttpProblem,
+  NotFoundError,
+  problemResponses,
+  type ServiceDeps,
+} from '@ecom/kit';
 import type { FastifyInstance } from 'fastify';
 import { decideRefund } from '../domain/refund.js';
 import { type PaymentGateway, TransientGatewayError } from '../gateway/gateway.js';
 import type { PaymentConfig } from '../service.js';
 import { findPayment, listPayments, lockPayment } from '../store.js';
 import { chargeOrder, RefundDeclinedError, refundPayment } from '../workflow.js';
-import {
-  chargeBody,
-  listQuery,
-  paymentList,
-  paymentParams,
-  payment as paymentSchema,
-  problem,
-  refundBody,
-} from './schemas.js';
+import { chargeBody, listQuery, paymentList, paymentParams, payment as paymentSchema, refundBody } from './schemas.js';
 
 /** A request waits for the gateway: a few quick tries on a transient failure, then 503 (nothing written). */
 const REQUEST_GATEWAY_TRIES = 3;
@@ -53,7 +52,7 @@ export async function paymentRoutes(
           'Charges through the gateway and emits PaymentProcessed (201 even when declined: the payment is FAILED). ' +
           '409 when the order already has a payment.',
         body: chargeBody,
-        response: { 201: paymentSchema, 400: problem, 409: problem, 422: problem, 503: problem },
+        response: { 201: paymentSchema, ...problemResponses(400, 409, 422, 503) },
       },
     },
     async (request, reply) => {
@@ -85,15 +84,7 @@ export async function paymentRoutes(
           '409 when the payment is not COMPLETED or is already fully refunded.',
         params: paymentParams,
         body: refundBody,
-        response: {
-          200: paymentSchema,
-          400: problem,
-          404: problem,
-          409: problem,
-          422: problem,
-          502: problem,
-          503: problem,
-        },
+        response: { 200: paymentSchema, ...problemResponses(400, 404, 409, 422, 502, 503) },
       },
     },
     async (request) => {
@@ -133,7 +124,7 @@ export async function paymentRoutes(
       schema: {
         summary: 'Get a payment with its refunds',
         params: paymentParams,
-        response: { 200: paymentSchema, 400: problem, 404: problem },
+        response: { 200: paymentSchema, ...problemResponses(400, 404) },
       },
     },
     async (request) => {
@@ -149,7 +140,7 @@ export async function paymentRoutes(
       schema: {
         summary: 'List payments, newest first',
         querystring: listQuery,
-        response: { 200: paymentList, 400: problem },
+        response: { 200: paymentList, ...problemResponses(400) },
       },
     },
     async (request) => {

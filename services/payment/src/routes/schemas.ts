@@ -94,4 +94,3 @@ export const payment = {
 } as const;
 
 export const paymentList = listSchema(payment);
-

@@ -2,7 +2,6 @@
 import { limitParam, listSchema, uuidParams } from '@ecom/kit';
 import { SHIPMENT_STATUSES } from '../domain/status.js';
 
-
 export const shipmentIdParams = uuidParams('shipmentId');
 
 /** The carrier list comes from SHIPPING_CARRIERS, so this schema is built at startup. */

@@ -1,6 +1,6 @@
 // POST /api/shipments, PUT /api/shipments/:shipmentId/status, GET /api/shipments/:shipmentId,
 // GET /api/shipments?orderId=.
-import { ConflictError, NotFoundError, type ServiceDeps } from '@ecom/kit';
+import { ConflictError, NotFoundError, problemResponses, type ServiceDeps } from '@ecom/kit';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ShipmentStatus } from '../domain/status.js';
 import type { ShippingConfig } from '../service.js';
@@ -9,7 +9,6 @@ import { getHistory, getShipment, listShipments, type Shipment } from '../store.
 import {
   createBody,
   listQuery,
-  problem,
   shipmentDetail,
   shipmentIdParams,
   shipmentList,
@@ -46,7 +45,7 @@ export const shipmentRoutes: FastifyPluginAsync<{ deps: ServiceDeps<ShippingConf
       schema: {
         summary: 'Creates the shipment of an order by hand (one per order)',
         body: createBody(deps.config.carriers),
-        response: { 201: shipmentView, 400: problem, 409: problem },
+        response: { 201: shipmentView, ...problemResponses(400, 409) },
       },
     },
     async (request, reply) => {
@@ -79,7 +78,7 @@ export const shipmentRoutes: FastifyPluginAsync<{ deps: ServiceDeps<ShippingConf
         summary: 'Moves a shipment along CREATED → PICKED_UP → IN_TRANSIT → OUT_FOR_DELIVERY → DELIVERED',
         params: shipmentIdParams,
         body: statusBody,
-        response: { 200: shipmentView, 400: problem, 404: problem, 409: problem },
+        response: { 200: shipmentView, ...problemResponses(400, 404, 409) },
       },
     },
     async (request) => {
@@ -111,7 +110,7 @@ export const shipmentRoutes: FastifyPluginAsync<{ deps: ServiceDeps<ShippingConf
       schema: {
         summary: 'A shipment with its status history',
         params: shipmentIdParams,
-        response: { 200: shipmentDetail, 400: problem, 404: problem },
+        response: { 200: shipmentDetail, ...problemResponses(400, 404) },
       },
     },
     async (request) => {
@@ -131,7 +130,7 @@ export const shipmentRoutes: FastifyPluginAsync<{ deps: ServiceDeps<ShippingConf
       schema: {
         summary: 'Shipments, newest first; filter by orderId',
         querystring: listQuery,
-        response: { 200: shipmentList, 400: problem },
+        response: { 200: shipmentList, ...problemResponses(400) },
       },
     },
     async (request) => {

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# npm run loadtest: k6 against the running one-machine stack, plus the saga-completion histogram.
+# See loadtest/README.md. Run `npm start` first (in another terminal).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  cat <<'EOF'
+Usage: npm run loadtest [-- OPTIONS]
+       bash loadtest/run.sh [OPTIONS]
+
+Places orders at a constant arrival rate against the stack `npm start` runs (ports 3001-3006),
+then reads the order service's saga_completion_seconds histogram. Writes
+loadtest/results/<timestamp>.json and loadtest/results/latest.json with: orders/s accepted,
+HTTP latency p50/p95/p99 of order creation, saga completion (created → CONFIRMED) p50/p95/p99.
+
+Options (each also settable by the env variable in brackets):
+  --rate N          orders per second offered                       [RATE, default 1000]
+  --duration D      how long, as k6 reads it: 20s, 1m, 1m30s         [DURATION, default 30s]
+  --products N      distinct products stocked and ordered           [PRODUCTS, default 50]
+  --vus N           VUs preallocated (k6 grows to --max-vus)        [PRE_VUS, default max(50, rate/5)]
+  --max-vus N       VU ceiling                                      [MAX_VUS, default max(200, 2*rate)]
+  --settle-max S    seconds to wait at most for sagas to finish     [SETTLE_MAX, default 120]
+  -h, --help        this text
+
+Exit status: 0 when the run completed, whether or not seed C's targets were met (a missed
+threshold is a finding, listed under "targetsMissed"); non-zero when the stack is not answering,
+k6 cannot be built, or k6 fails for any other reason than crossed thresholds.
+EOF
+}
+
+RATE="${RATE:-1000}"
+DURATION="${DURATION:-30s}"
+PRODUCTS="${PRODUCTS:-50}"
+PRE_VUS="${PRE_VUS:-}"
+MAX_VUS="${MAX_VUS:-}"
+SETTLE_MAX="${SETTLE_MAX:-120}"
+HOST="${LOADTEST_HOST:-localhost}"
+
+need_value() { [ $# -ge 2 ] && [ -n "$2" ] || { echo "loadtest: $1 needs a value (see --help)" >&2; exit 2; }; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h|--help) usage; exit 0 ;;
+    --rate) need_value "$@"; RATE="$2"; shift 2 ;;
+    --rate=*) RATE="${1#*=}"; shift ;;
+    --duration) need_value "$@"; DURATION="$2"; shift 2 ;;
+    --duration=*) DURATION="${1#*=}"; shift ;;
+    --products) need_value "$@"; PRODUCTS="$2"; shift 2 ;;
+    --products=*) PRODUCTS="${1#*=}"; shift ;;
+    --vus) need_value "$@"; PRE_VUS="$2"; shift 2 ;;
+    --vus=*) PRE_VUS="${1#*=}"; shift ;;
+    --max-vus) need_value "$@"; MAX_VUS="$2"; shift 2 ;;
+    --max-vus=*) MAX_VUS="${1#*=}"; shift ;;
+    --settle-max) need_value "$@"; SETTLE_MAX="$2"; shift 2 ;;
+    --settle-max=*) SETTLE_MAX="${1#*=}"; shift ;;
+    *) echo "loadtest: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+for v in RATE PRODUCTS SETTLE_MAX; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "loadtest: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
+done
+[[ "$DURATION" =~ ^([0-9]+(ms|s|m|h))+$ ]] || { echo "loadtest: --duration must look like 20s, 1m or 1m30s, got '$DURATION'" >&2; exit 2; }
+
+log() { printf '[loadtest] %s\n' "$*" >&2; }
+die() { printf '[loadtest] ERROR: %s\n' "$*" >&2; exit 1; }
+
+declare -A PORT=([order]=3001 [payment]=3002 [inventory]=3003 [shipping]=3004 [notification]=3005 [analytics]=3006)
+SERVICES=(order payment inventory shipping notification analytics)
+
+# 1. The stack must be up: every service ready.
+down=()
+for s in "${SERVICES[@]}"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$HOST:${PORT[$s]}/readyz" || true)
+  [ "$code" = 200 ] || down+=("$s (:${PORT[$s]} answered ${code:-nothing})")
+done
+[ ${#down[@]} -eq 0 ] || die "the stack is not ready: ${down[*]}.
+  Start it first with \`npm start\` (in another terminal) and wait until every service is ready."
+
+# 2. k6, built once by the project's installer and cached.
+K6=$(bash local/tools/install.sh k6 | tail -n1) || die "could not build k6 (local/tools/install.sh k6)"
+[ -x "$K6" ] || die "local/tools/install.sh k6 did not yield an executable ($K6)"
+
+scrape() { # scrape SERVICE FILE
+  curl -sf --max-time 10 "http://$HOST:${PORT[$1]}/metrics" -o "$2" || die "could not read http://$HOST:${PORT[$1]}/metrics"
+}
+finished_count() { # orders that reached CONFIRMED or CANCELLED so far (order service counters)
+  curl -sf --max-time 10 "http://$HOST:${PORT[order]}/metrics" \
+    | awk '/^orders_total\{/ && /status="(CONFIRMED|CANCELLED)"/ {s += $2} END {print s + 0}'
+}
+
+mkdir -p loadtest/results
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT="loadtest/results/$STAMP.json"
+K6_SUMMARY="loadtest/results/$STAMP.k6-summary.json"
+SCRAPES=$(mktemp -d "${TMPDIR:-/tmp}/ecom-loadtest.XXXXXX")
+trap 'rm -rf "$SCRAPES"' EXIT
+
+# 3. Start from a quiet stack: sagas of earlier orders still finishing would land in this run's
+#    histogram delta. In flight = orders created minus orders that reached CONFIRMED or CANCELLED.
+in_flight() {
+  curl -sf --max-time 10 "http://$HOST:${PORT[order]}/metrics" | awk '
+    /^orders_total\{/ && /status="CREATED"/ {c += $2}
+    /^orders_total\{/ && /status="(CONFIRMED|CANCELLED)"/ {d += $2}
+    END {print (c - d > 0 ? c - d : 0)}'
+}
+prev=$(in_flight); still=0
+[ "$prev" -gt 0 ] && log "waiting for $prev sagas of earlier orders to finish first…"
+while [ "$prev" -gt 0 ] && [ "$still" -lt 10 ]; do
+  sleep 2; cur=$(in_flight)
+  if [ "$cur" -lt "$prev" ]; then still=0; else still=$((still + 2)); fi
+  prev=$cur
+done
+# What remains without moving was finished elsewhere (see README: shared consumer groups) or is stuck.
+[ "$prev" -eq 0 ] || log "$prev earlier orders never reached CONFIRMED/CANCELLED here; going ahead"
+
+# 4. Histogram before the run: the figures are the delta, so earlier orders do not count.
+for s in "${SERVICES[@]}"; do scrape "$s" "$SCRAPES/before-$s.prom"; done
+
+# 5. k6. Exit 99 means thresholds crossed: a finding. Anything else non-zero is a failure.
+log "k6 $("$K6" version 2>/dev/null | head -n1 | awk '{print $2}'): $RATE orders/s for $DURATION, $PRODUCTS products"
+set +e
+RATE="$RATE" DURATION="$DURATION" PRODUCTS="$PRODUCTS" PRE_VUS="$PRE_VUS" MAX_VUS="$MAX_VUS" \
+  ORDER_URL="http://$HOST:${PORT[order]}" INVENTORY_URL="http://$HOST:${PORT[inventory]}" \
+  SUMMARY_PATH="$K6_SUMMARY" RUN_ID="$STAMP" \
+  "$K6" run --quiet --no-usage-report loadtest/orders.js
+k6_rc=$?
+set -e
+case $k6_rc in
+  0) log "k6 finished; every threshold held" ;;
+  99) log "k6 finished; some thresholds were crossed (a finding, reported below)" ;;
+  *) die "k6 failed (exit $k6_rc); no result written" ;;
+esac
+[ -f "$K6_SUMMARY" ] || die "k6 wrote no summary at $K6_SUMMARY"
+
+# 6. Where work is queued right now, per service (outbox backlog, consumer lag).
+for s in "${SERVICES[@]}"; do scrape "$s" "$SCRAPES/end-$s.prom"; done
+
+# 7. Let the sagas of this run's orders finish before reading the histogram again: wait until as
+#    many orders reached CONFIRMED or CANCELLED as k6 placed (accepted plus timed out, which the
+#    service may still have committed), or nothing moved for 15 s, or SETTLE_MAX passed.
+placed=$(node -e 'const o = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).loadtest.orders;
+  console.log(o.accepted + o.noResponse)' "$K6_SUMMARY")
+base=$(awk '/^orders_total\{/ && /status="(CONFIRMED|CANCELLED)"/ {s += $2} END {print s + 0}' "$SCRAPES/before-order.prom")
+start=$(date +%s); last=$(finished_count); last_move=$start
+while :; do
+  done_now=$(( $(finished_count) - base ))
+  now=$(date +%s)
+  [ "$done_now" -ge "$placed" ] && break
+  if [ "$done_now" != "$last" ]; then last=$done_now; last_move=$now; fi
+  if [ $(( now - last_move )) -ge 15 ]; then log "sagas stalled at $done_now/$placed finished for 15s; reading the histogram anyway"; break; fi
+  if [ $(( now - start )) -ge "$SETTLE_MAX" ]; then log "only $done_now/$placed sagas finished after ${SETTLE_MAX}s; reading the histogram anyway"; break; fi
+  sleep 1
+done
+settled=$(( $(date +%s) - start ))
+scrape order "$SCRAPES/after-order.prom"
+
+# 8. The result file, and latest.json beside it.
+node loadtest/report.mjs "$SCRAPES" "$K6_SUMMARY" "$OUT" "$k6_rc" "$settled"
+cp "$OUT" loadtest/results/latest.json
+log "wrote $OUT (and loadtest/results/latest.json; k6's own summary: $K6_SUMMARY)"
