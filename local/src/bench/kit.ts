@@ -85,6 +85,9 @@ export async function startPipeline(ctx: KitBenchContext, topic: string, forward
           const now = Date.now();
           for (const r of batch.records) latencies.push(now - Number(r.headers.bench_sent_at));
           count += batch.records.length;
+          // Committing moves the fetch position on; without it the same batch is read again.
+          const last = batch.records.at(-1);
+          if (last) await batch.commit((BigInt(last.offset) + 1n).toString());
         },
       })
     : undefined;
