@@ -2,12 +2,14 @@
 // the integration tests run against. Each step is idempotent and reuses what already runs, and is
 // left running afterwards so the next run (and `npm start`) start fast; `local/*/…sh stop` stops it.
 //
-// Kafka: `local/kafka/kafka.sh start` (nothing when KAFKA_BROKERS is set). PostgreSQL:
+// Kafka: `local/kafka/kafka.sh start` (nothing when KAFKA_BROKERS is set), then k8s/topics applied. PostgreSQL:
 // `local/postgres/postgres.sh start` (nothing when DATABASE_URL is set). kube-apiserver + etcd:
 // `local/kube/kube.sh start`. Tests find them through KAFKA_BROKERS, DATABASE_URL and KUBECONFIG,
 // which are set here before the test workers start (KUBECONFIG only for the tests' processes). In CI a missing piece fails the run, loudly.
 import { execFileSync } from 'node:child_process';
+import { createLogger } from '@ecom/kit';
 import { repoPath } from './repo.js';
+import { applyRepoTopics, describePlan } from './topics.js';
 
 function run(script: string, args: string[], options: { capture?: boolean } = {}): string {
   try {
@@ -26,9 +28,15 @@ function run(script: string, args: string[], options: { capture?: boolean } = {}
   }
 }
 
-export default function setup(): void {
+export default async function setup(): Promise<void> {
   run('local/kafka/kafka.sh', ['start']);
   process.env.KAFKA_BROKERS = run('local/kafka/kafka.sh', ['brokers'], { capture: true });
+  // The services and the tests publish to the topics of k8s/topics, as on `npm start`.
+  const plans = await applyRepoTopics({
+    brokers: process.env.KAFKA_BROKERS.split(','),
+    logger: createLogger('topics', 'warn'),
+  });
+  for (const plan of plans) console.log(`topics: ${describePlan(plan)}`);
   if (!process.env.DATABASE_URL) {
     run('local/postgres/postgres.sh', ['start']);
     process.env.DATABASE_URL = run('local/postgres/postgres.sh', ['url'], { capture: true });
