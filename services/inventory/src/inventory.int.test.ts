@@ -2,7 +2,14 @@
 // other tests, so every test uses its own product and order ids and filters what it reads by key.
 import { randomUUID } from 'node:crypto';
 import { createEvent, type Event, type IncomingRecord } from '@ecom/kit';
-import { readTopic, startTestService, type TestService } from '@ecom/kit/testing';
+import {
+  payloadOf,
+  readKeyEvents,
+  readTopic,
+  recordsOfKey,
+  startTestService,
+  type TestService,
+} from '@ecom/kit/testing';
 import type { EventPayloads, EventType } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InventoryConfig, inventoryService } from './service.js';
@@ -77,28 +84,8 @@ function orderCancelled(orderId: string) {
   );
 }
 
-/**
- * The records of one key (optionally one type), each once. Once: the kit's group consumer never
- * resolves fetched offsets, so readTopic sees the same records again and again (see the report).
- */
-function ofKey(records: IncomingRecord[], key: string, type?: string): IncomingRecord[] {
-  const seen = new Set<string>();
-  return records.filter((r) => {
-    const id = `${r.partition}@${r.offset}`;
-    if (seen.has(id) || r.key?.toString() !== key || (type && r.headers.ce_type !== type)) return false;
-    seen.add(id);
-    return true;
-  });
-}
-
-/** Reads ecom.inventory until `type` has appeared `count` times for `key`; returns that key's records. */
-async function inventoryEvents(key: string, type: string, count = 1): Promise<IncomingRecord[]> {
-  const records = await readTopic('ecom.inventory', (rs) => ofKey(rs, key, type).length >= count);
-  return ofKey(records, key);
-}
-
-function data<T = Record<string, unknown>>(record: IncomingRecord): T {
-  return JSON.parse(record.value?.toString() ?? 'null') as T;
+function inventoryEvents(key: string, type: string, count = 1): Promise<IncomingRecord[]> {
+  return readKeyEvents('ecom.inventory', key, type, count);
 }
 
 async function stock(productId: string) {
@@ -233,7 +220,7 @@ describe('PUT /api/inventory/:productId', () => {
       'ecom.inventory.updated.v1',
       'ecom.inventory.stock-level-normalized.v1',
     ]);
-    expect(data(records[0] as IncomingRecord)).toEqual({
+    expect(payloadOf(records[0] as IncomingRecord)).toEqual({
       productId: id,
       quantityChange: 12,
       operation: 'ADD',
@@ -241,7 +228,7 @@ describe('PUT /api/inventory/:productId', () => {
       quantityOnHand: 12,
       available: 12,
     });
-    expect(data(records[2] as IncomingRecord)).toEqual({ productId: id, available: 7, threshold: 10 });
+    expect(payloadOf(records[2] as IncomingRecord)).toEqual({ productId: id, available: 7, threshold: 10 });
     expect(records[0]?.headers.ce_correlationid).toBe(id);
   });
 });
@@ -260,7 +247,7 @@ describe('the reservation saga', () => {
     await running.publish(created);
 
     const reserved = await inventoryEvents(orderId, 'ecom.inventory.stock-reserved.v1');
-    const payload = data<{ reservationId: string; items: unknown[] }>(reserved[0] as IncomingRecord);
+    const payload = payloadOf<{ reservationId: string; items: unknown[] }>(reserved[0] as IncomingRecord);
     expect(payload.items).toEqual(
       [
         { productId: a, quantity: 3 },
@@ -278,7 +265,7 @@ describe('the reservation saga', () => {
     expect((await stock(b)).body).toMatchObject({ onHand: 2, reserved: 0, available: 2 });
     // Committing took the goods off the shelf: InventoryUpdated SUBTRACT ORDER for the product.
     const updates = await inventoryEvents(b, 'ecom.inventory.updated.v1', 2);
-    expect(data(ofKey(updates, b, 'ecom.inventory.updated.v1')[1] as IncomingRecord)).toMatchObject({
+    expect(payloadOf(recordsOfKey(updates, b, 'ecom.inventory.updated.v1')[1] as IncomingRecord)).toMatchObject({
       operation: 'SUBTRACT',
       reason: 'ORDER',
       quantityChange: 3,
@@ -296,19 +283,19 @@ describe('the reservation saga', () => {
 
     const outcomes = await readTopic('ecom.inventory', (rs) =>
       orders.every((o) =>
-        ofKey(rs, o).some((r) =>
+        recordsOfKey(rs, o).some((r) =>
           ['ecom.inventory.stock-reserved.v1', 'ecom.inventory.reservation-failed.v1'].includes(
             r.headers.ce_type ?? '',
           ),
         ),
       ),
     );
-    const types = orders.flatMap((o) => ofKey(outcomes, o).map((r) => r.headers.ce_type)).sort();
+    const types = orders.flatMap((o) => recordsOfKey(outcomes, o).map((r) => r.headers.ce_type)).sort();
     expect(types).toEqual(['ecom.inventory.reservation-failed.v1', 'ecom.inventory.stock-reserved.v1']);
     const failed = orders
-      .flatMap((o) => ofKey(outcomes, o))
+      .flatMap((o) => recordsOfKey(outcomes, o))
       .find((r) => r.headers.ce_type === 'ecom.inventory.reservation-failed.v1');
-    expect(data(failed as IncomingRecord)).toMatchObject({
+    expect(payloadOf(failed as IncomingRecord)).toMatchObject({
       reason: 'OUT_OF_STOCK',
       items: [{ productId: id, requested: 1, available: 0 }],
     });
@@ -333,9 +320,13 @@ describe('the reservation saga', () => {
       'ecom.inventory.stock-reserved.v1',
       'ecom.inventory.stock-released.v1',
     ]);
-    const released = data<{ reason: string; items: unknown[]; reservationId: string }>(records[1] as IncomingRecord);
+    const released = payloadOf<{ reason: string; items: unknown[]; reservationId: string }>(
+      records[1] as IncomingRecord,
+    );
     expect(released).toMatchObject({ orderId, reason: 'PAYMENT_FAILED', items: [{ productId: id, quantity: 4 }] });
-    expect(released.reservationId).toBe(data<{ reservationId: string }>(records[0] as IncomingRecord).reservationId);
+    expect(released.reservationId).toBe(
+      payloadOf<{ reservationId: string }>(records[0] as IncomingRecord).reservationId,
+    );
     expect((await stock(id)).body).toMatchObject({ onHand: 10, reserved: 0, available: 10 });
   });
 
@@ -372,8 +363,10 @@ describe('the reservation saga', () => {
     await running.handled(cancelled, cancelledAgain);
     expect((await stock(id)).body).toMatchObject({ onHand: 10, reserved: 0, available: 10 });
     const records = await inventoryEvents(orderId, 'ecom.inventory.stock-released.v1');
-    expect(ofKey(records, orderId, 'ecom.inventory.stock-released.v1')).toHaveLength(1);
-    expect(data(ofKey(records, orderId, 'ecom.inventory.stock-released.v1')[0] as IncomingRecord)).toMatchObject({
+    expect(recordsOfKey(records, orderId, 'ecom.inventory.stock-released.v1')).toHaveLength(1);
+    expect(
+      payloadOf(recordsOfKey(records, orderId, 'ecom.inventory.stock-released.v1')[0] as IncomingRecord),
+    ).toMatchObject({
       reason: 'ORDER_CANCELLED',
     });
   });
@@ -383,7 +376,7 @@ describe('the reservation saga', () => {
     const ghost = product();
     await running.publish(orderCreated(orderId, [{ productId: ghost, quantity: 1 }]));
     const records = await inventoryEvents(orderId, 'ecom.inventory.reservation-failed.v1');
-    expect(data(records[0] as IncomingRecord)).toEqual({
+    expect(payloadOf(records[0] as IncomingRecord)).toEqual({
       orderId,
       reason: 'UNKNOWN_PRODUCT',
       items: [{ productId: ghost, requested: 1, available: 0 }],

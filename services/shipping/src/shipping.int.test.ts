@@ -2,7 +2,7 @@
 // other tests, so every test uses its own order ids and filters what it reads by key.
 import { randomUUID } from 'node:crypto';
 import { createEvent, type IncomingRecord } from '@ecom/kit';
-import { readTopic, startTestService, type TestService } from '@ecom/kit/testing';
+import { payloadOf, readKeyEvents, startTestService, type TestService } from '@ecom/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ShippingConfig, shippingService } from './service.js';
 
@@ -49,27 +49,8 @@ function orderCancelled(orderId: string) {
   );
 }
 
-/**
- * The records of one key (optionally one type), each once. Once: the kit's group consumer never
- * resolves fetched offsets, so readTopic sees the same records again and again (see the report).
- */
-function ofKey(records: IncomingRecord[], key: string, type?: string): IncomingRecord[] {
-  const seen = new Set<string>();
-  return records.filter((r) => {
-    const id = `${r.partition}@${r.offset}`;
-    if (seen.has(id) || r.key?.toString() !== key || (type && r.headers.ce_type !== type)) return false;
-    seen.add(id);
-    return true;
-  });
-}
-
-async function shipmentEvents(orderId: string, type: string, count = 1): Promise<IncomingRecord[]> {
-  const records = await readTopic('ecom.shipments', (rs) => ofKey(rs, orderId, type).length >= count);
-  return ofKey(records, orderId);
-}
-
-function data<T = Record<string, unknown>>(record: IncomingRecord): T {
-  return JSON.parse(record.value?.toString() ?? 'null') as T;
+function shipmentEvents(orderId: string, type: string, count = 1): Promise<IncomingRecord[]> {
+  return readKeyEvents('ecom.shipments', orderId, type, count);
 }
 
 async function shipmentsOf(orderId: string) {
@@ -180,7 +161,7 @@ describe('the shipment of a confirmed order', () => {
       'ecom.shipment.status-updated.v1',
       'ecom.shipment.status-updated.v1',
     ]);
-    expect(data(records[0] as IncomingRecord)).toEqual({
+    expect(payloadOf(records[0] as IncomingRecord)).toEqual({
       shipmentId,
       orderId,
       customerId: 'cust-42',
@@ -189,7 +170,7 @@ describe('the shipment of a confirmed order', () => {
       estimatedDelivery: shipment.estimatedDelivery,
     });
     expect(records[0]?.headers.ce_causationid).toBe(confirmed.id);
-    const last = data<{ status: string; location: string; timestamp: string }>(records[3] as IncomingRecord);
+    const last = payloadOf<{ status: string; location: string; timestamp: string }>(records[3] as IncomingRecord);
     expect(last).toMatchObject({ shipmentId, orderId, status: 'DELIVERED', location: 'Front door' });
     expect(Number.isNaN(Date.parse(last.timestamp))).toBe(false);
 

@@ -111,3 +111,18 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/** The records of one key (and, given `type`, of one ce_type), in topic order. */
+export function recordsOfKey(records: IncomingRecord[], key: string, type?: string): IncomingRecord[] {
+  return records.filter((r) => r.key?.toString() === key && (!type || r.headers.ce_type === type));
+}
+
+/** Reads `topic` until `type` appeared `count` times for `key`; returns all of that key's records. */
+export async function readKeyEvents(topic: string, key: string, type: string, count = 1): Promise<IncomingRecord[]> {
+  const records = await readTopic(topic, (rs) => recordsOfKey(rs, key, type).length >= count);
+  return recordsOfKey(records, key);
+}
+
+export function payloadOf<T = Record<string, unknown>>(record: IncomingRecord): T {
+  return JSON.parse(record.value?.toString() ?? 'null') as T;
+}
