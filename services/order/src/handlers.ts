@@ -27,7 +27,7 @@ export function orderHandlers(deps: ServiceDeps): Handlers {
       updated: (data) => ctx.emit('ecom.order.updated.v1', data),
       cancelled: (data) => ctx.emit('ecom.order.cancelled.v1', data),
     };
-    const result = await applyInput(ctx.tx, orderId, input, { emit, metrics, reason });
+    const result = await applyInput(ctx.tx, orderId, input, { emit, metrics, reason, onCommit: ctx.onCommit });
     if (result.kind === 'unknown') {
       ctx.log.warn({ orderId, ceType: event.type }, 'event for an unknown order skipped');
       return;

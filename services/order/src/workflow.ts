@@ -22,7 +22,7 @@ export async function applyInput(
   tx: Queryable,
   orderId: string,
   input: SagaInput,
-  options: { emit: OrderEmitter; metrics: OrderMetrics; reason: string },
+  options: { emit: OrderEmitter; metrics: OrderMetrics; reason: string; onCommit: (effect: () => void) => void },
 ): Promise<Applied> {
   const order = await lockOrder(tx, orderId);
   if (!order) return { kind: 'unknown' };
@@ -35,14 +35,15 @@ export async function applyInput(
   const saved = await saveState(tx, orderId, step.state, step.transitions);
   for (const transition of step.transitions) {
     emitTransition(saved, transition, options.emit, options.reason);
-    options.metrics.transitions.inc({ status: transition.to });
   }
-  if (step.transitions.some((t) => t.to === 'CONFIRMED') && saved.confirmedAt) {
-    // Observed inside the transaction: the kit has no after-commit hook for handlers, so a batch
-    // rolled back and redone could observe one confirmation twice (rare: only after a failure).
-    const seconds = (Date.parse(saved.confirmedAt) - Date.parse(saved.createdAt)) / 1000;
-    options.metrics.sagaCompletion.observe(Math.max(0, seconds));
-  }
+  // Counted after commit: a rolled-back attempt must not count a transition that did not happen.
+  options.onCommit(() => {
+    for (const transition of step.transitions) options.metrics.transitions.inc({ status: transition.to });
+    if (step.transitions.some((t) => t.to === 'CONFIRMED') && saved.confirmedAt) {
+      const seconds = (Date.parse(saved.confirmedAt) - Date.parse(saved.createdAt)) / 1000;
+      options.metrics.sagaCompletion.observe(Math.max(0, seconds));
+    }
+  });
   return { kind: 'applied', order: saved, step };
 }
 

@@ -136,9 +136,12 @@ describe('consumer runner on the real broker and PostgreSQL', () => {
 
   it('retries a handler that fails twice, then commits its effect once', async () => {
     let calls = 0;
+    let committedEffects = 0;
     const h = await harness({
       'ecom.order.created.v1': async (event, ctx) => {
         calls++;
+        // Registered on every attempt; only the attempt that commits may run it.
+        ctx.onCommit(() => committedEffects++);
         if (calls <= 2) throw new Error(`transient failure ${calls}`);
         await recordEffect['ecom.order.created.v1']?.(event, ctx);
       },
@@ -147,6 +150,7 @@ describe('consumer runner on the real broker and PostgreSQL', () => {
     await h.publish([codec.encode(event)]);
     await h.caughtUp();
     expect(calls).toBe(3);
+    expect(committedEffects).toBe(1);
     expect(await effectsOf(event.data.orderId)).toBe(1);
     expect(await metricValue(h.metrics, 'retried')).toBe(2);
     expect(await metricValue(h.metrics, 'deadLettered')).toBe(0);

@@ -20,6 +20,11 @@ export interface HandlerContext {
   emit<T extends EventType>(type: T, data: EventPayloads[T], context?: EventContext): Event<T>;
   /** Adds an already-encoded record to the outbox in this transaction, to any topic (forwarding, replay). */
   forward(record: OutgoingRecord): void;
+  /**
+   * Runs `effect` once this transaction committed. A batch rolled back and redone record by record
+   * runs its handlers twice; effects outside the database (metrics) belong here so they count once.
+   */
+  onCommit(effect: () => void): void;
   log: Logger;
 }
 
@@ -162,6 +167,7 @@ async function runInOneTransaction(items: Item[], options: ConsumerOptions): Pro
     }
     await insertOutbox(tx, pending.records);
   });
+  pending.committed();
   const topic = items[0]?.record.topic ?? '';
   if (events.length > handled) {
     options.metrics.duplicates.inc({ topic, group: options.groupId }, events.length - handled);
@@ -211,6 +217,7 @@ async function handle(
       tx,
       emit: (type, data, ctx = context) => pending.emit(type, data, ctx),
       forward: (record) => pending.add(record),
+      onCommit: pending.onCommit,
       log: options.logger.child(logFields(item)),
     });
   } catch (error) {

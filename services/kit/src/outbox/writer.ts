@@ -15,6 +15,7 @@ export type Emit = <T extends EventType>(type: T, data: EventPayloads[T], contex
  */
 export class PendingEvents {
   readonly records: OutgoingRecord[] = [];
+  private readonly afterCommit: Array<() => void> = [];
 
   constructor(
     private readonly service: string,
@@ -30,6 +31,16 @@ export class PendingEvents {
   add(record: OutgoingRecord): void {
     this.records.push(record);
   }
+
+  /** Runs `effect` only once the unit of work committed (metrics, in-memory caches): never for a rollback. */
+  readonly onCommit = (effect: () => void): void => {
+    this.afterCommit.push(effect);
+  };
+
+  /** Called by whoever committed the transaction. */
+  committed(): void {
+    for (const effect of this.afterCommit) effect();
+  }
 }
 
 /** Runs `work` in one transaction with the events it emits written to the outbox, then kicks the relay. */
@@ -41,13 +52,16 @@ export class EventWriter {
     private readonly relay: OutboxRelay,
   ) {}
 
-  async transact<T>(work: (tx: Queryable, emit: Emit) => Promise<T>): Promise<T> {
+  async transact<T>(
+    work: (tx: Queryable, emit: Emit, onCommit: (effect: () => void) => void) => Promise<T>,
+  ): Promise<T> {
     const pending = new PendingEvents(this.service, this.codec);
     const result = await this.db.transaction(async (tx) => {
-      const value = await work(tx, pending.emit);
+      const value = await work(tx, pending.emit, pending.onCommit);
       await insertOutbox(tx, pending.records);
       return value;
     });
+    pending.committed();
     if (pending.records.length > 0) this.relay.kick();
     return result;
   }

@@ -40,8 +40,8 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
 
   /** Cancel and manual transitions: one saga input under the row lock; 404 / 409 as the state says. */
   const transition = async (orderId: string, input: SagaInput, reason: string) => {
-    const result = await deps.events.transact((tx, emit) =>
-      applyInput(tx, orderId, input, { emit: requestEmitter(emit, orderId), metrics, reason }),
+    const result = await deps.events.transact((tx, emit, onCommit) =>
+      applyInput(tx, orderId, input, { emit: requestEmitter(emit, orderId), metrics, reason, onCommit }),
     );
     if (result.kind === 'unknown') throw new NotFoundError(`Order ${orderId} does not exist`);
     if (result.step.rejected) throw new ConflictError(result.step.rejected);
