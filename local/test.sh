@@ -8,6 +8,8 @@ source local/lib.sh
 
 ensure_node_modules
 build
+step "type-checking the tests (tsc -p tsconfig.tests.json; vitest only strips types)"
+npx tsc -p tsconfig.tests.json
 step "checking generated files are up to date"
 npm run --silent check-generated -w @ecom/schemas
 npm run --silent generate:crds -w @ecom/operator -- --check

@@ -1,13 +1,9 @@
 // The invariants of ARCHITECTURE section 4, checked by reading every service's API: every order
 // settled; money charged minus refunded equals the total for live orders and zero for cancelled
 // ones; stock conserved and never negative; each customer notification sent once.
+import { toCents } from '@ecom/kit';
 import { expect } from 'vitest';
 import { getOrder, notificationsOf, type Order, paymentsOf, SETTLED, stockOf } from './platform.js';
-
-function cents(amount: string): bigint {
-  const [whole = '0', fraction = ''] = amount.split('.');
-  return BigInt(whole) * 100n + BigInt(fraction.padEnd(2, '0').slice(0, 2));
-}
 
 export interface Scenario {
   orderIds: string[];
@@ -23,9 +19,9 @@ export async function checkInvariants(scenario: Scenario): Promise<Order[]> {
     if (!SETTLED.includes(order.status)) problems.push(`order ${order.orderId} is ${order.status}, not settled`);
     const payments = await paymentsOf(order.orderId);
     if (payments.length > 1) problems.push(`order ${order.orderId} has ${payments.length} payments`);
-    const charged = payments.filter((p) => p.status === 'COMPLETED').reduce((sum, p) => sum + cents(p.amount), 0n);
-    const refunded = payments.reduce((sum, p) => sum + cents(p.refundedAmount), 0n);
-    const expected = order.status === 'CANCELLED' ? 0n : cents(order.totalAmount);
+    const charged = payments.filter((p) => p.status === 'COMPLETED').reduce((sum, p) => sum + toCents(p.amount), 0n);
+    const refunded = payments.reduce((sum, p) => sum + toCents(p.refundedAmount), 0n);
+    const expected = order.status === 'CANCELLED' ? 0n : toCents(order.totalAmount);
     if (charged - refunded !== expected) {
       problems.push(
         `order ${order.orderId} (${order.status}): charged ${charged} - refunded ${refunded} cents != ${expected}`,

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { openTopicAdmin } from '@ecom/kit';
 import { eventually, testKafka } from '@ecom/kit/testing';
 import { expect } from 'vitest';
+import { CONSUMER_GROUPS } from './services.js';
 import { api } from './stack.js';
 
 export interface Order {
@@ -100,15 +101,6 @@ export async function notificationsOf(customerId: string): Promise<Array<Record<
   return res.body.items;
 }
 
-const GROUPS: Record<string, string[]> = {
-  order: ['ecom.payments', 'ecom.inventory', 'ecom.shipments'],
-  payment: ['ecom.orders'],
-  inventory: ['ecom.orders', 'ecom.payments'],
-  shipping: ['ecom.orders'],
-  notification: ['ecom.orders', 'ecom.payments', 'ecom.shipments'],
-  analytics: ['ecom.orders', 'ecom.payments', 'ecom.inventory', 'ecom.shipments', 'ecom.notifications'],
-};
-
 /** Waits until every service's consumer group has committed everything on its topics, twice in a row. */
 export async function quiesce(timeoutMs = 60_000): Promise<void> {
   const admin = await openTopicAdmin(testKafka('e2e-quiesce'));
@@ -116,7 +108,7 @@ export async function quiesce(timeoutMs = 60_000): Promise<void> {
     let calm = 0;
     await eventually(
       async () => {
-        for (const [group, topics] of Object.entries(GROUPS)) {
+        for (const [group, topics] of Object.entries(CONSUMER_GROUPS)) {
           for (const topic of topics) {
             const lag = await admin.groupLag(group, topic);
             if ([...lag.values()].some((l) => l > 0)) {

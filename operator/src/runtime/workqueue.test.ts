@@ -20,7 +20,7 @@ describe('WorkQueue', () => {
   afterEach(() => vi.useRealTimers());
 
   it('folds repeated adds of a waiting key into one run', async () => {
-    const handler = vi.fn(async () => undefined);
+    const handler = vi.fn(async (_key: string) => undefined);
     const q = new WorkQueue(handler, { concurrency: 1, backoff: { baseMs: 10, maxMs: 100 } });
     q.add('a');
     q.add('a');

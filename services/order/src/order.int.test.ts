@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, EventCodec } from '@ecom/kit';
-import { eventually, readTopic, startTestService, type TestService } from '@ecom/kit/testing';
+import { eventually, expectProblem, readTopic, startTestService, type TestService } from '@ecom/kit/testing';
 import type { EventPayloads, EventType } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OrderConfig, orderService } from './service.js';
@@ -47,18 +47,6 @@ async function rowsFor(customerId: string): Promise<number> {
     [customerId],
   );
   return Number(rows[0]?.n);
-}
-
-function expectProblem(
-  res: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
-  status: number,
-  fields: string[] = [],
-) {
-  expect(res.statusCode).toBe(status);
-  expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
-  const problem = res.json() as { status: number; errors?: Array<{ field: string }> };
-  expect(problem.status).toBe(status);
-  for (const field of fields) expect(problem.errors?.map((e) => e.field)).toContain(field);
 }
 
 describe('order API: bad input is a problem naming the field and writes nothing', () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, EventCodec, type IncomingRecord } from '@ecom/kit';
-import { readTopic, startTestService, type TestService, testLogger } from '@ecom/kit/testing';
+import { expectProblem, readTopic, startTestService, type TestService, testLogger } from '@ecom/kit/testing';
 import type { EventType, OrderCreated } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientGatewayError } from './gateway/gateway.js';
@@ -53,18 +53,6 @@ const ofOrder = (orderId: string, type: string) => (r: IncomingRecord) =>
 
 async function paymentsOf(orderId: string): Promise<Payment[]> {
   return ((await running.app.inject(`/api/payments?orderId=${orderId}`)).json() as { items: Payment[] }).items;
-}
-
-function expectProblem(
-  res: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
-  status: number,
-  fields: string[] = [],
-) {
-  expect(res.statusCode).toBe(status);
-  expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
-  const problem = res.json() as { status: number; errors?: Array<{ field: string }> };
-  expect(problem.status).toBe(status);
-  for (const field of fields) expect(problem.errors?.map((e) => e.field)).toContain(field);
 }
 
 const charge = (payload: object) => running.app.inject({ method: 'POST', url: '/api/payments', payload });
@@ -248,6 +236,7 @@ describe('transient gateway failures', () => {
             return createEvent('payment', type, data, { correlationId: order.orderId });
           },
           forward: () => {},
+          onCommit: () => {},
           log: testLogger(),
         }),
       );

@@ -2,7 +2,7 @@
 // other tests, so every test uses its own order ids and filters what it reads by key.
 import { randomUUID } from 'node:crypto';
 import { createEvent, type IncomingRecord } from '@ecom/kit';
-import { payloadOf, readKeyEvents, startTestService, type TestService } from '@ecom/kit/testing';
+import { expectProblem, payloadOf, readKeyEvents, startTestService, type TestService } from '@ecom/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ShippingConfig, shippingService } from './service.js';
 
@@ -111,9 +111,7 @@ describe('bad input', () => {
         url: c.url,
         ...(c.body ? { payload: c.body as object } : {}),
       });
-      expect(res.statusCode, `${c.method} ${c.url} ${JSON.stringify(c.body)}`).toBe(400);
-      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(c.field);
+      expectProblem(res, 400, [c.field], `${c.method} ${c.url} ${JSON.stringify(c.body)}`);
     }
     expect(await shipmentsOf(orderId)).toEqual([]);
     expect((await setStatus(someId, 'IN_TRANSIT', 'x')).statusCode).toBe(404);

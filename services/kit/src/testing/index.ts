@@ -1,2 +1,3 @@
 export * from './infra.js';
+export * from './problem.js';
 export * from './service.js';
