@@ -126,3 +126,8 @@ export async function deleteNamespace(namespace: string): Promise<void> {
   }
   await kubectl(['delete', 'namespace', namespace, '--wait=false']);
 }
+
+/** `kubectl patch <kind> <name> -n <namespace> --type=merge -p <patch>`, which must succeed. */
+export function kubectlMergePatch(kind: string, name: string, namespace: string, patch: object): Promise<string> {
+  return kubectlOk(['patch', kind, name, '-n', namespace, '--type=merge', '-p', JSON.stringify(patch)]);
+}

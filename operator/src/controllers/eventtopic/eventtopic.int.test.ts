@@ -15,6 +15,7 @@ import {
   installCrds,
   kubectl,
   kubectlJson,
+  kubectlMergePatch,
   kubectlOk,
   repoRoot,
   waitFor,
@@ -124,16 +125,9 @@ describe('EventTopic operator, direct mode', () => {
   });
 
   it('grows partitions and applies a config change', async () => {
-    await kubectlOk([
-      'patch',
-      'eventtopic',
-      'ecom.orders',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      JSON.stringify({ spec: { partitions: 8, config: { 'retention.ms': '3600000' } } }),
-    ]);
+    await kubectlMergePatch('eventtopic', 'ecom.orders', namespace, {
+      spec: { partitions: 8, config: { 'retention.ms': '3600000' } },
+    });
     await waitReady('ecom.orders', 'True', 'TopicReady', 2);
     const topic = await describeTopic(topicOf('ecom.orders'));
     expect(topic?.partitions).toBe(8);
@@ -144,16 +138,7 @@ describe('EventTopic operator, direct mode', () => {
   });
 
   it('refuses a partition decrease: the topic keeps its partitions and Ready=False says why', async () => {
-    await kubectlOk([
-      'patch',
-      'eventtopic',
-      'ecom.orders',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"partitions":2}}',
-    ]);
+    await kubectlMergePatch('eventtopic', 'ecom.orders', namespace, { spec: { partitions: 2 } });
     const et = await waitReady('ecom.orders', 'False', 'PartitionDecreaseRefused', 3);
     expect(ready(et)?.message).toContain('spec asks for 2 partitions');
     expect(et.status?.partitions).toBe(8);
@@ -161,16 +146,7 @@ describe('EventTopic operator, direct mode', () => {
     const warnings = await kubectlOk(['get', 'events', '-n', namespace, '--field-selector', 'type=Warning']);
     expect(warnings).toContain('PartitionDecreaseRefused');
     // Back to a reachable spec: Ready again.
-    await kubectlOk([
-      'patch',
-      'eventtopic',
-      'ecom.orders',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"partitions":8}}',
-    ]);
+    await kubectlMergePatch('eventtopic', 'ecom.orders', namespace, { spec: { partitions: 8 } });
     await waitReady('ecom.orders', 'True', 'TopicReady', 4);
   });
 

@@ -12,6 +12,7 @@ import {
   installCrds,
   kubectl,
   kubectlJson,
+  kubectlMergePatch,
   kubectlOk,
   waitFor,
 } from '../../testing/kube.js';
@@ -120,55 +121,19 @@ describe('EventTopic operator, strimzi mode', () => {
   });
 
   it('grows the KafkaTopic, refuses a decrease, and restores a KafkaTopic edited by hand', async () => {
-    await kubectlOk([
-      'patch',
-      'eventtopic',
-      'orders',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"partitions":9}}',
-    ]);
+    await kubectlMergePatch('eventtopic', 'orders', namespace, { spec: { partitions: 9 } });
     await waitFor('KafkaTopic grows to 9', async () =>
       (await kt('orders')).spec?.partitions === 9 ? true : undefined,
     );
 
-    await kubectlOk([
-      'patch',
-      'eventtopic',
-      'orders',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"partitions":3}}',
-    ]);
+    await kubectlMergePatch('eventtopic', 'orders', namespace, { spec: { partitions: 3 } });
     await waitFor('PartitionDecreaseRefused', async () =>
       readyOf(await et('orders'))?.reason === 'PartitionDecreaseRefused' ? true : undefined,
     );
     expect((await kt('orders')).spec?.partitions).toBe(9);
-    await kubectlOk([
-      'patch',
-      'eventtopic',
-      'orders',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"partitions":9}}',
-    ]);
+    await kubectlMergePatch('eventtopic', 'orders', namespace, { spec: { partitions: 9 } });
 
-    await kubectlOk([
-      'patch',
-      'kafkatopic',
-      'orders',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"spec":{"config":{"retention.ms":"1"}}}',
-    ]);
+    await kubectlMergePatch('kafkatopic', 'orders', namespace, { spec: { config: { 'retention.ms': '1' } } });
     await waitFor('KafkaTopic config restored', async () =>
       (await kt('orders')).spec?.config?.['retention.ms'] === '604800000' ? true : undefined,
     );
@@ -181,16 +146,7 @@ describe('EventTopic operator, strimzi mode', () => {
     );
     await waitFor('KafkaTopic kept', async () => kt('kept'));
     // A finalizer of our own holds the KafkaTopic so the test can see its last state, as Strimzi's would.
-    await kubectlOk([
-      'patch',
-      'kafkatopic',
-      'kept',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"metadata":{"finalizers":["test/hold"]}}',
-    ]);
+    await kubectlMergePatch('kafkatopic', 'kept', namespace, { metadata: { finalizers: ['test/hold'] } });
     await kubectlOk(['delete', 'eventtopic', 'kept', '-n', namespace, '--wait=false']);
     const held = await waitFor('KafkaTopic kept being deleted', async () => {
       const t = await kt('kept');
@@ -198,16 +154,7 @@ describe('EventTopic operator, strimzi mode', () => {
     });
     expect(held.metadata.annotations?.['strimzi.io/managed']).toBe('false');
     expect((await kubectl(['get', 'eventtopic', 'kept', '-n', namespace])).code).toBe(0);
-    await kubectlOk([
-      'patch',
-      'kafkatopic',
-      'kept',
-      '-n',
-      namespace,
-      '--type=merge',
-      '-p',
-      '{"metadata":{"finalizers":null}}',
-    ]);
+    await kubectlMergePatch('kafkatopic', 'kept', namespace, { metadata: { finalizers: null } });
     await waitFor('EventTopic kept gone', async () =>
       (await kubectl(['get', 'eventtopic', 'kept', '-n', namespace])).code !== 0 ? true : undefined,
     );
