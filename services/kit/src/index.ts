@@ -1,6 +1,12 @@
 export * from './config/index.js';
 export { DLQ_HEADERS, deadLetter, retryDelayMs } from './consumer/dead-letter.js';
-export { type HandlerContext, type Handlers, type RunningConsumer, startConsumer } from './consumer/runner.js';
+export {
+  type BeforeBatch,
+  type HandlerContext,
+  type Handlers,
+  type RunningConsumer,
+  startConsumer,
+} from './consumer/runner.js';
 export * from './db/index.js';
 export type { Db, Queryable } from './db/types.js';
 export * from './events/index.js';

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import type { baseSettings } from './config/base.js';
 import { configOrExit } from './config/exit.js';
 import { type ConfigOf, type ConfigSpec, parseConfig } from './config/parse.js';
-import { type Handlers, type RunningConsumer, startConsumer } from './consumer/runner.js';
+import { type BeforeBatch, type Handlers, type RunningConsumer, startConsumer } from './consumer/runner.js';
 import { migrate, openDb } from './db/index.js';
 import type { Db } from './db/types.js';
 import { EventCodec } from './events/codec.js';
@@ -43,6 +43,8 @@ export interface ServiceDefinition<S extends ConfigSpec> {
   consumer?: {
     topics: string[];
     handlers(deps: ServiceDeps<ConfigOf<S> & BaseConfig>): Handlers;
+    /** Takes a batch's row locks up front, in one order (see BeforeBatch). */
+    beforeBatch?: BeforeBatch;
     concurrency?: number;
   };
   routes?(app: FastifyInstance, deps: ServiceDeps<ConfigOf<S> & BaseConfig>): void | Promise<void>;
@@ -140,6 +142,7 @@ export async function startService<S extends ConfigSpec>(
       groupId: service,
       topics: definition.consumer.topics,
       handlers: definition.consumer.handlers(deps),
+      ...(definition.consumer.beforeBatch ? { beforeBatch: definition.consumer.beforeBatch } : {}),
       kafka,
       db,
       codec,

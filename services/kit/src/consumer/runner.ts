@@ -30,11 +30,19 @@ export interface HandlerContext {
 
 export type Handlers = { [T in EventType]?: (event: Event<T>, ctx: HandlerContext) => Promise<void> };
 
+/**
+ * Runs first in a batch's transaction with the batch's new (not yet processed) events, before any
+ * handler: the place to take every row lock the batch will need in one canonical order, so two
+ * batches (two partitions, two topics) can never lock in opposite orders and deadlock.
+ */
+export type BeforeBatch = (events: Event[], tx: Queryable) => Promise<void>;
+
 export interface ConsumerOptions {
   service: string;
   groupId: string;
   topics: string[];
   handlers: Handlers;
+  beforeBatch?: BeforeBatch;
   kafka: KafkaOptions;
   db: Db;
   codec: EventCodec;
@@ -157,6 +165,8 @@ async function runInOneTransaction(items: Item[], options: ConsumerOptions): Pro
       items[0]?.record.topic ?? '',
       events.map((i) => i.event.id),
     );
+    const freshEvents = events.filter((i) => fresh.has(i.event.id)).map((i) => i.event);
+    if (options.beforeBatch && freshEvents.length > 0) await options.beforeBatch(freshEvents, tx);
     for (const item of items) {
       if (item.kind === 'undecodable') pending.add(undecodableLetter(item, options.groupId));
       // delete: a ce_id twice in one batch is a redelivery, handled once.
