@@ -1,5 +1,13 @@
 export * from './config/index.js';
-export { DLQ_HEADERS, deadLetter, retryDelayMs } from './consumer/dead-letter.js';
+export {
+  type DeadLetterInfo,
+  DLQ_HEADERS,
+  deadLetter,
+  isDeadLetterHeader,
+  REPLAYED_FROM_HEADER,
+  readDeadLetter,
+  retryDelayMs,
+} from './consumer/dead-letter.js';
 export {
   type BeforeBatch,
   type HandlerContext,
@@ -8,18 +16,46 @@ export {
   startConsumer,
 } from './consumer/runner.js';
 export * from './db/index.js';
+export { isTransientError } from './db/transient.js';
 export type { Db, Queryable } from './db/types.js';
+export {
+  type EffectHandler,
+  type EffectHandlers,
+  type EffectOutcome,
+  EffectRunner,
+  type OutcomeContext,
+  type Schedule,
+} from './effects/runner.js';
 export * from './events/index.js';
+export {
+  FAULT_POINTS,
+  type FaultPoint,
+  type FaultRule,
+  type Faults,
+  InjectedFault,
+  parseFaults,
+} from './faults/faults.js';
 export * from './http/index.js';
 export { claimEvents } from './inbox.js';
 export {
+  type CommittedOffset,
   type FetchedBatch,
+  type Health,
   type KafkaOptions,
+  type OffsetRange,
+  type OffsetReader,
+  openOffsetReader,
   openProducer,
   openTopicAdmin,
+  openTransactionalProducer,
+  type PartitionBounds,
+  type RangeBatch,
   type RecordProducer,
+  readRanges,
   startGroupConsumer,
   type TopicAdmin,
+  type TransactionalProducer,
+  type TransactionOffsets,
 } from './kafka/client.js';
 export * from './kafka/records.js';
 export { createLogger, type Logger } from './log.js';

@@ -60,6 +60,42 @@ export function createKitMetrics(registry: Registry) {
       labelNames: ['group'],
       registers,
     }),
+    transientRetries: new Counter({
+      name: 'kafka_batch_transient_retries_total',
+      help: 'Batches redone after a transient database error (deadlock, lost connection, shutdown); never dead-lettered',
+      labelNames: ['topic', 'group', 'code'],
+      registers,
+    }),
+    consumerRestarts: new Counter({
+      name: 'kafka_consumer_restarts_total',
+      help: 'Consumers rebuilt after a crash or a stall',
+      labelNames: ['group', 'reason'],
+      registers,
+    }),
+    effectsDone: new Counter({
+      name: 'effects_completed_total',
+      help: 'External side effects (gateway calls, webhooks) whose outcome was recorded',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    }),
+    effectFailures: new Counter({
+      name: 'effects_call_failures_total',
+      help: 'External calls that failed (each is retried with the same idempotency key unless given up)',
+      labelNames: ['kind'],
+      registers,
+    }),
+    effectBacklog: new Gauge({ name: 'effects_backlog', help: 'External side effects not performed yet', registers }),
+    effectAge: new Gauge({
+      name: 'effects_oldest_age_seconds',
+      help: 'Age of the oldest external side effect not performed yet',
+      registers,
+    }),
+    purged: new Counter({
+      name: 'retention_purged_rows_total',
+      help: 'Rows removed by the retention purge',
+      labelNames: ['table'],
+      registers,
+    }),
     outboxBacklog: new Gauge({ name: 'outbox_backlog', help: 'Outbox rows not yet published', registers }),
     outboxAge: new Gauge({
       name: 'outbox_oldest_age_seconds',

@@ -8,13 +8,16 @@ import { type ConfigOf, type ConfigSpec, parseConfig } from './config/parse.js';
 import { type BeforeBatch, type Handlers, type RunningConsumer, startConsumer } from './consumer/runner.js';
 import { migrate, openDb } from './db/index.js';
 import type { Db } from './db/types.js';
+import { type EffectHandlers, EffectRunner } from './effects/runner.js';
 import { EventCodec } from './events/codec.js';
+import { type Faults, faultInjector } from './faults/faults.js';
 import { buildHttpApp, closeGracefully, listen } from './http/index.js';
 import { type KafkaOptions, openProducer, type RecordProducer } from './kafka/client.js';
 import { createLogger } from './log.js';
 import { createKitMetrics, type KitMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox/relay.js';
 import { EventWriter } from './outbox/writer.js';
+import { RetentionPurge } from './retention.js';
 
 export type BaseConfig = ConfigOf<ReturnType<typeof baseSettings>>;
 
@@ -29,6 +32,10 @@ export interface ServiceDeps<C extends BaseConfig = BaseConfig> {
   codec: EventCodec;
   registry: Registry;
   metrics: KitMetrics;
+  /** Fault points armed by ECOM_FAULTS (tests); inert otherwise. */
+  faults: Faults;
+  /** Performs the effects the service's units of work schedule; see ServiceDefinition.effects. */
+  effects: EffectRunner;
 }
 
 export interface ServiceDefinition<S extends ConfigSpec> {
@@ -47,7 +54,14 @@ export interface ServiceDefinition<S extends ConfigSpec> {
     beforeBatch?: BeforeBatch;
     concurrency?: number;
   };
+  /**
+   * External side effects (gateway calls, webhooks) by kind: handlers schedule them in their
+   * transaction (`ctx.schedule`), the kit performs them after commit and records the outcome.
+   */
+  effects?(deps: ServiceDeps<ConfigOf<S> & BaseConfig>): EffectHandlers;
   routes?(app: FastifyInstance, deps: ServiceDeps<ConfigOf<S> & BaseConfig>): void | Promise<void>;
+  /** Background work (e.g. a periodic sweep), started last and stopped right after HTTP closes. */
+  background?(deps: ServiceDeps<ConfigOf<S> & BaseConfig>): { stop(): Promise<void> };
 }
 
 export interface RunningService<C extends BaseConfig = BaseConfig> {
@@ -57,6 +71,8 @@ export interface RunningService<C extends BaseConfig = BaseConfig> {
   url: string;
   /** Publishes whatever the outbox holds; for tests. */
   flushOutbox(): Promise<void>;
+  /** Performs the effects that are due now; for tests. */
+  flushEffects(): Promise<void>;
   /** The SIGTERM path: not ready, stop HTTP, finish and commit the in-flight batch, flush the outbox, close. */
   stop(): Promise<void>;
 }
@@ -100,19 +116,49 @@ export async function startService<S extends ConfigSpec>(
     logger,
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
   };
+  const faults = faultInjector(config.faults);
   const producer: RecordProducer = await openProducer(kafka);
-  const relay = new OutboxRelay({ db, producer, metrics, logger, sweepMs: config.outboxSweepMs });
+  const relay = new OutboxRelay({ db, producer, metrics, logger, faults, sweepMs: config.outboxSweepMs });
   relay.start();
+  const effectHandlers: EffectHandlers = {};
+  const effects = new EffectRunner({
+    service,
+    db,
+    handlers: effectHandlers,
+    codec,
+    relay,
+    metrics,
+    logger,
+    faults,
+    sweepMs: config.outboxSweepMs,
+    retryBaseMs: config.consumerRetryBaseMs,
+    leaseMs: config.effectLeaseMs,
+  });
   const deps: ServiceDeps<ConfigOf<S> & BaseConfig> = {
     service,
     config,
     logger,
     db,
-    events: new EventWriter(service, codec, db, relay),
+    events: new EventWriter(service, codec, db, relay, faults),
     codec,
     registry,
     metrics,
+    faults,
+    effects,
   };
+  // Handlers are built with deps (they may need the gateway, the sender, the config); the runner
+  // starts only once they are registered.
+  Object.assign(effectHandlers, definition.effects?.(deps));
+  effects.start();
+  const retention = new RetentionPurge({
+    db,
+    metrics,
+    logger,
+    inboxRetentionMs: config.inboxRetentionMs,
+    idempotencyKeyRetentionMs: config.idempotencyKeyRetentionMs,
+    intervalMs: config.retentionPurgeIntervalMs,
+  });
+  retention.start();
 
   let consumer: RunningConsumer | undefined;
   const app = await buildHttpApp({
@@ -127,9 +173,9 @@ export async function startService<S extends ConfigSpec>(
         () => ({ ok: true }),
         (error: Error) => ({ ok: false, detail: error.message }),
       );
-      const checks: Record<string, { ok: boolean; detail?: string }> = { database };
+      const checks: Record<string, { ok: boolean; detail?: string }> = { database, producer: producer.health() };
       if (definition.consumer) {
-        checks.consumer = consumer?.joined() ? { ok: true } : { ok: false, detail: 'not joined to its group yet' };
+        checks.consumer = consumer ? consumer.health() : { ok: false, detail: 'not started yet' };
       }
       return { ready: Object.values(checks).every((c) => c.ok), checks };
     },
@@ -147,14 +193,18 @@ export async function startService<S extends ConfigSpec>(
       db,
       codec,
       relay,
+      effects,
       metrics,
       logger,
+      faults,
       maxAttempts: config.consumerMaxAttempts,
       retryBaseMs: config.consumerRetryBaseMs,
+      maxBatchRecords: config.consumerMaxBatchRecords,
       ...(definition.consumer.concurrency ? { concurrency: definition.consumer.concurrency } : {}),
     });
   }
   const url = await listen(app, { host: config.host, port: config.port });
+  const background = definition.background?.(deps);
   logger.info({ url, schema, db: db.kind }, `${service} started`);
 
   return {
@@ -162,9 +212,17 @@ export async function startService<S extends ConfigSpec>(
     deps,
     url,
     flushOutbox: () => relay.flush(),
+    flushEffects: () => effects.flush(),
     async stop() {
-      await closeGracefully(app, config.shutdownDeadlineMs);
+      // Each stage has its own budget, so a slow HTTP close cannot eat the time the consumer
+      // needs to commit its batch and the outbox to flush; the process deadline is the backstop.
+      await closeGracefully(app, config.httpCloseTimeoutMs + config.shutdownDrainDelayMs, {
+        drainDelayMs: config.shutdownDrainDelayMs,
+      });
+      await background?.stop();
       await consumer?.close();
+      await effects.stop();
+      await retention.stop();
       await relay.stop();
       await producer.close();
       await db.close();

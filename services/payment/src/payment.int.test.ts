@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, EventCodec, type IncomingRecord } from '@ecom/kit';
 import { expectProblem, readTopic, startTestService, type TestService, testLogger } from '@ecom/kit/testing';
-import type { EventType, OrderCreated } from '@ecom/schemas';
+import type { OrderCreated } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransientGatewayError } from './gateway/gateway.js';
+import type { ChargeRequest, PaymentGateway, RefundRequest } from './gateway/gateway.js';
 import { SimulatedGateway } from './gateway/simulated.js';
-import { paymentHandlers } from './handlers.js';
-import { type PaymentConfig, paymentService } from './service.js';
+import { createPaymentService, type PaymentConfig, paymentService } from './service.js';
 import type { Payment } from './store.js';
 
 const codec = new EventCodec();
@@ -218,39 +217,45 @@ describe('payment in the saga', () => {
 });
 
 describe('transient gateway failures', () => {
-  it('are thrown for the kit to retry, and recorded FAILED at the last attempt', async () => {
-    // The handler run directly against the real database with a gateway that always times out:
-    // what the kit's retry loop does, attempt by attempt (CONSUMER_MAX_ATTEMPTS is 3 by default).
-    const flaky = new SimulatedGateway({ declineAbove: '10000.00', latencyMs: 0, transientFailureRate: 1 });
-    const handle = paymentHandlers(running.deps, flaky)['ecom.order.created.v1'];
-    if (!handle) throw new Error('no OrderCreated handler');
-    const order = orderCreated();
-    const event = createEvent('test', 'ecom.order.created.v1', order, { correlationId: order.orderId });
-    const emitted: EventType[] = [];
-    const attempt = () =>
-      running.deps.db.transaction((tx) =>
-        handle(event, {
-          tx,
-          emit: (type, data) => {
-            emitted.push(type);
-            return createEvent('payment', type, data, { correlationId: order.orderId });
-          },
-          forward: () => {},
-          onCommit: () => {},
-          log: testLogger(),
-        }),
-      );
-    const max = running.deps.config.consumerMaxAttempts;
-    for (let i = 1; i < max; i++) {
-      await expect(attempt()).rejects.toBeInstanceOf(TransientGatewayError);
-      expect(await paymentsOf(order.orderId)).toEqual([]);
+  it('are retried with the same idempotency key, then recorded FAILED at the last attempt', async () => {
+    // A second payment service of its own (group and schema) whose gateway always times out: the
+    // kit's effect runner calls it CONSUMER_MAX_ATTEMPTS times, outside any transaction, then the
+    // charge is recorded FAILED so the order is cancelled rather than left waiting.
+    const flaky = new CountingGateway(
+      new SimulatedGateway({ declineAbove: '10000.00', latencyMs: 0, transientFailureRate: 1 }),
+    );
+    const service = { ...createPaymentService(() => flaky), name: 'payment-flaky', schema: 'payments_flaky' };
+    const other = await startTestService(service, { CONSUMER_RETRY_BASE_MS: '10' });
+    try {
+      const order = orderCreated();
+      const event = createEvent('test', 'ecom.order.created.v1', order, { correlationId: order.orderId });
+      await other.publish(event);
+      await other.handled(event);
+      const max = other.deps.config.consumerMaxAttempts;
+      const [payment] = (
+        (await other.app.inject(`/api/payments?orderId=${order.orderId}`)).json() as { items: Payment[] }
+      ).items;
+      expect(payment).toMatchObject({
+        status: 'FAILED',
+        failureReason: expect.stringContaining(`payment gateway unavailable after ${max} attempts`),
+      });
+      expect(flaky.calls.filter((key) => key === `charge:${order.orderId}`)).toHaveLength(max);
+    } finally {
+      await other.stop();
     }
-    await attempt();
-    expect(emitted).toEqual(['ecom.payment.processed.v1']);
-    const [payment] = await paymentsOf(order.orderId);
-    expect(payment).toMatchObject({
-      status: 'FAILED',
-      failureReason: `payment gateway unavailable after ${max} attempts`,
-    });
   });
 });
+
+/** Records the idempotency key of every call that reaches the gateway. */
+class CountingGateway implements PaymentGateway {
+  readonly calls: string[] = [];
+  constructor(private readonly inner: PaymentGateway) {}
+  charge(request: ChargeRequest) {
+    this.calls.push(request.idempotencyKey);
+    return this.inner.charge(request);
+  }
+  refund(request: RefundRequest) {
+    this.calls.push(request.idempotencyKey);
+    return this.inner.refund(request);
+  }
+}

@@ -1,5 +1,6 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition } from '@ecom/kit';
 import { fractionSetting, moneySetting } from './config.js';
+import { paymentEffects } from './effects.js';
 import type { PaymentGateway } from './gateway/gateway.js';
 import { SimulatedGateway } from './gateway/simulated.js';
 import { paymentHandlers } from './handlers.js';
@@ -55,8 +56,9 @@ export function createPaymentService(
     migrations: new URL('../migrations/', import.meta.url),
     consumer: {
       topics: ['ecom.orders'],
-      handlers: (deps) => paymentHandlers(deps, gatewayFor(deps.config)),
+      handlers: () => paymentHandlers(),
     },
+    effects: (deps) => paymentEffects(deps, gatewayFor(deps.config)),
     routes: async (app, deps) => {
       await app.register(paymentRoutes, { deps, gateway: gatewayFor(deps.config) });
     },

@@ -11,7 +11,7 @@ export interface Refund {
   createdAt: string;
 }
 
-/** A settled payment as stored and as the API shows it. */
+/** A payment as stored and as the API shows it; PENDING while its gateway charge is in flight. */
 export interface Payment {
   paymentId: string;
   orderId: string;
@@ -19,11 +19,13 @@ export interface Payment {
   amount: string;
   currency: string;
   paymentMethod: string;
-  status: 'COMPLETED' | 'FAILED';
+  status: 'PENDING' | 'COMPLETED' | 'FAILED';
   transactionId: string | null;
   failureReason: string | null;
   refundedAmount: string;
   source: 'ORDER_CREATED' | 'API';
+  /** Set when the order was cancelled while the charge was in flight: refunded once it completes. */
+  cancelReason: string | null;
   refunds: Refund[];
   createdAt: string;
   updatedAt: string;
@@ -41,6 +43,7 @@ interface PaymentRow {
   failure_reason: string | null;
   refunded_amount: string;
   source: 'ORDER_CREATED' | 'API';
+  cancel_reason: string | null;
   created_at: Date | string;
   updated_at: Date | string;
 }
@@ -56,7 +59,7 @@ interface RefundRow {
 }
 
 const COLUMNS = `payment_id, order_id, customer_id, amount::text AS amount, currency, payment_method, status,
-  transaction_id, failure_reason, refunded_amount::text AS refunded_amount, source, created_at, updated_at`;
+  transaction_id, failure_reason, refunded_amount::text AS refunded_amount, source, cancel_reason, created_at, updated_at`;
 const REFUND_COLUMNS = `refund_id, payment_id, amount::text AS amount, currency, reason, transaction_id, created_at`;
 
 function iso(value: Date | string): string {
@@ -75,10 +78,6 @@ function toRefund(row: RefundRow): Refund {
 }
 
 function toPayment(row: PaymentRow, refunds: Refund[]): Payment {
-  if (row.status === 'PENDING') {
-    // Only the claiming transaction ever sees PENDING, and it settles before reading back.
-    throw new Error(`payment ${row.payment_id} read while PENDING`);
-  }
   return {
     paymentId: row.payment_id,
     orderId: row.order_id,
@@ -91,6 +90,7 @@ function toPayment(row: PaymentRow, refunds: Refund[]): Payment {
     failureReason: row.failure_reason,
     refundedAmount: normalizeMoney(row.refunded_amount),
     source: row.source,
+    cancelReason: row.cancel_reason,
     refunds,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
@@ -137,6 +137,14 @@ export async function settlePayment(tx: Queryable, paymentId: string, result: Ga
     [paymentId, result.status, result.transactionId, result.failureReason],
   );
   return toPayment(rows[0] as PaymentRow, []);
+}
+
+/** Remembers that the order was cancelled while its charge was in flight. */
+export async function markCancelled(tx: Queryable, paymentId: string, reason: string): Promise<void> {
+  await tx.query('UPDATE payments SET cancel_reason = $2, updated_at = clock_timestamp() WHERE payment_id = $1', [
+    paymentId,
+    reason,
+  ]);
 }
 
 export async function findPayment(db: Queryable, paymentId: string): Promise<Payment | undefined> {

@@ -3,7 +3,7 @@ import type { PaymentProcessed, PaymentRefunded } from '@ecom/schemas';
 import type { ChargeRequest, GatewayResult, RefundRequest } from './gateway/gateway.js';
 import { claimPayment, insertRefund, lockPayment, type Payment, type PaymentClaim, settlePayment } from './store.js';
 
-/** Calls the gateway with the caller's retry policy (the handler's differs from the route's). */
+/** Calls the gateway with the caller's retry policy (the route's differs from the effect runner's). */
 export type ChargeCall = (request: ChargeRequest) => Promise<GatewayResult>;
 export type RefundCall = (request: RefundRequest) => Promise<GatewayResult>;
 
@@ -11,11 +11,43 @@ export function chargeKey(orderId: string): string {
   return `charge:${orderId}`;
 }
 
+export function chargeRequest(claim: PaymentClaim): ChargeRequest {
+  return {
+    orderId: claim.orderId,
+    amount: claim.amount,
+    currency: claim.currency,
+    paymentMethod: claim.paymentMethod,
+    idempotencyKey: chargeKey(claim.orderId),
+  };
+}
+
+/** Settles a PENDING payment with the gateway's answer and emits PaymentProcessed. */
+export async function recordCharge(
+  tx: Queryable,
+  paymentId: string,
+  result: GatewayResult,
+  emit: (data: PaymentProcessed) => void,
+): Promise<Payment> {
+  const payment = await settlePayment(tx, paymentId, result);
+  emit({
+    paymentId: payment.paymentId,
+    orderId: payment.orderId,
+    customerId: payment.customerId,
+    amount: payment.amount,
+    currency: payment.currency,
+    status: payment.status === 'COMPLETED' ? 'COMPLETED' : 'FAILED',
+    paymentMethod: payment.paymentMethod.slice(0, 50),
+    transactionId: payment.transactionId,
+    failureReason: payment.failureReason?.slice(0, 200) ?? null,
+  });
+  return payment;
+}
+
 /**
- * Charges an order once: claims the order's payment row, calls the gateway, settles the row and
- * emits PaymentProcessed, all in the caller's transaction. Undefined when the order already has a
- * payment (a redelivered OrderCreated, or a manual charge) — nothing is charged then. A throwing
- * gateway call rolls the claim back; the retry uses the same idempotency key.
+ * A charge requested through the API: claims the order's payment row, calls the gateway and
+ * settles, in the caller's transaction (the client waits for the answer; a rollback fails the
+ * request, and its retry asks the gateway with the same idempotency key). Undefined when the
+ * order already has a payment.
  */
 export async function chargeOrder(
   tx: Queryable,
@@ -24,26 +56,7 @@ export async function chargeOrder(
   emit: (data: PaymentProcessed) => void,
 ): Promise<Payment | undefined> {
   if (!(await claimPayment(tx, claim))) return undefined;
-  const result = await call({
-    orderId: claim.orderId,
-    amount: claim.amount,
-    currency: claim.currency,
-    paymentMethod: claim.paymentMethod,
-    idempotencyKey: chargeKey(claim.orderId),
-  });
-  const payment = await settlePayment(tx, claim.paymentId, result);
-  emit({
-    paymentId: payment.paymentId,
-    orderId: payment.orderId,
-    customerId: payment.customerId,
-    amount: payment.amount,
-    currency: payment.currency,
-    status: payment.status,
-    paymentMethod: payment.paymentMethod.slice(0, 50),
-    transactionId: payment.transactionId,
-    failureReason: payment.failureReason?.slice(0, 200) ?? null,
-  });
-  return payment;
+  return recordCharge(tx, claim.paymentId, await call(chargeRequest(claim)), emit);
 }
 
 export class RefundDeclinedError extends Error {
@@ -53,46 +66,64 @@ export class RefundDeclinedError extends Error {
   }
 }
 
+export interface RefundPlan {
+  refundId: string;
+  paymentId: string;
+  amount: string;
+  reason: string;
+  request: RefundRequest;
+}
+
 /**
- * Refunds `amount` of a locked, COMPLETED payment and emits PaymentRefunded. The idempotency key
- * is the payment and how much was refunded before, so a retry of the same refund from the same
- * state asks the gateway the same question, while a later partial refund is a new one.
+ * The refund of `amount` of a COMPLETED payment. The idempotency key is the payment and how much
+ * was refunded before, so a retry of the same refund from the same state asks the gateway the same
+ * question, while a later partial refund is a new one.
  */
-export async function refundPayment(
-  tx: Queryable,
-  payment: Payment,
-  refund: { refundId: string; amount: string; reason: string },
-  call: RefundCall,
-  emit: (data: PaymentRefunded) => void,
-): Promise<Payment> {
+export function planRefund(payment: Payment, refund: { refundId: string; amount: string; reason: string }): RefundPlan {
   if (!payment.transactionId) throw new Error(`payment ${payment.paymentId} has no charge transaction to refund`);
-  const result = await call({
-    orderId: payment.orderId,
-    chargeTransactionId: payment.transactionId,
-    amount: refund.amount,
-    currency: payment.currency,
-    reason: refund.reason,
-    idempotencyKey: `refund:${payment.paymentId}:${payment.refundedAmount}`,
-  });
-  if (result.status !== 'COMPLETED') throw new RefundDeclinedError(payment.paymentId, result.failureReason);
   const reason = refund.reason.slice(0, 200);
-  await insertRefund(tx, {
+  return {
     refundId: refund.refundId,
     paymentId: payment.paymentId,
-    orderId: payment.orderId,
     amount: refund.amount,
-    currency: payment.currency,
     reason,
+    request: {
+      orderId: payment.orderId,
+      chargeTransactionId: payment.transactionId,
+      amount: refund.amount,
+      currency: payment.currency,
+      reason,
+      idempotencyKey: `refund:${payment.paymentId}:${payment.refundedAmount}`,
+    },
+  };
+}
+
+/** Stores a refund the gateway completed, emits PaymentRefunded, and returns the updated payment. */
+export async function recordRefund(
+  tx: Queryable,
+  payment: Payment,
+  plan: RefundPlan,
+  result: GatewayResult,
+  emit: (data: PaymentRefunded) => void,
+): Promise<Payment> {
+  if (result.status !== 'COMPLETED') throw new RefundDeclinedError(payment.paymentId, result.failureReason);
+  await insertRefund(tx, {
+    refundId: plan.refundId,
+    paymentId: payment.paymentId,
+    orderId: payment.orderId,
+    amount: plan.amount,
+    currency: payment.currency,
+    reason: plan.reason,
     transactionId: result.transactionId,
   });
   emit({
-    refundId: refund.refundId,
+    refundId: plan.refundId,
     paymentId: payment.paymentId,
     orderId: payment.orderId,
     customerId: payment.customerId,
-    amount: refund.amount,
+    amount: plan.amount,
     currency: payment.currency,
-    reason,
+    reason: plan.reason,
   });
   const updated = await lockPayment(tx, { paymentId: payment.paymentId });
   if (!updated) throw new Error(`payment ${payment.paymentId} vanished during its refund`);

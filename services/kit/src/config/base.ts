@@ -1,4 +1,7 @@
-import { int, list, oneOf, optional, str } from './parse.js';
+import { type FaultPoint, type FaultRule, parseFaults } from '../faults/faults.js';
+import { int, list, oneOf, optional, type Setting, str } from './parse.js';
+
+const HOUR_MS = 3_600_000;
 
 /** Settings every service shares; a service adds its own with `{ ...baseSettings(3001), ...mine }`. */
 export function baseSettings(defaultPort: number) {
@@ -24,17 +27,69 @@ export function baseSettings(defaultPort: number) {
     bodyLimit: int('HTTP_BODY_LIMIT', 'Largest accepted request body in bytes', 1_048_576, { min: 1024 }),
     shutdownDeadlineMs: int(
       'SHUTDOWN_DEADLINE_MS',
-      'How long SIGTERM may take before the process exits anyway',
+      'How long SIGTERM may take in all before the process exits anyway',
       15_000,
       {
         min: 100,
       },
+    ),
+    shutdownDrainDelayMs: int(
+      'SHUTDOWN_DRAIN_DELAY_MS',
+      'After SIGTERM, how long /readyz answers 503 while requests are still served, so the Service stops routing here first (the chart sets 5000)',
+      0,
+      { min: 0 },
+    ),
+    httpCloseTimeoutMs: int(
+      'HTTP_CLOSE_TIMEOUT_MS',
+      'Shutdown: how long in-flight HTTP requests may take to finish; the consumer, effects and outbox get the rest of the deadline',
+      5_000,
+      { min: 0 },
     ),
     consumerMaxAttempts: int('CONSUMER_MAX_ATTEMPTS', 'Attempts of a failing handler before dead-lettering', 3, {
       min: 1,
       max: 20,
     }),
     consumerRetryBaseMs: int('CONSUMER_RETRY_BASE_MS', 'First retry delay; doubles with each attempt', 200, { min: 0 }),
+    consumerMaxBatchRecords: int(
+      'CONSUMER_MAX_BATCH_RECORDS',
+      'Most records handled in one transaction; a bigger fetch is processed and committed in slices',
+      200,
+      { min: 1, max: 10_000 },
+    ),
     outboxSweepMs: int('OUTBOX_SWEEP_MS', 'Period of the outbox sweep that publishes leftovers', 1000, { min: 10 }),
+    effectLeaseMs: int(
+      'EFFECT_LEASE_MS',
+      'How long a claimed external call (gateway, webhook) is owned before another runner calls again with the same key',
+      30_000,
+      { min: 1_000 },
+    ),
+    inboxRetentionMs: int(
+      'INBOX_RETENTION_MS',
+      'How long consumed ce_ids (and dead-lettered positions) are remembered; must exceed the longest topic retention (ecom.dlq: 14 d) so a replay is still recognised',
+      15 * 24 * HOUR_MS,
+      { min: 60_000 },
+    ),
+    idempotencyKeyRetentionMs: int(
+      'IDEMPOTENCY_KEY_RETENTION_MS',
+      'How long a POST response is kept for Idempotency-Key retries',
+      48 * HOUR_MS,
+      { min: 60_000 },
+    ),
+    retentionPurgeIntervalMs: int(
+      'RETENTION_PURGE_INTERVAL_MS',
+      'Period of the purge of expired inbox, dead-letter and idempotency rows',
+      10 * 60_000,
+      { min: 1_000 },
+    ),
+    faults: faultsSetting,
   };
 }
+
+/** Fault injection for reliability tests only (services/kit/src/faults/faults.ts); unset in production. */
+const faultsSetting: Setting<Map<FaultPoint, FaultRule>> = {
+  env: 'ECOM_FAULTS',
+  description:
+    'Tests only: fault points to arm, e.g. after-db-commit-before-publish:0.05,after-external-call:0.1:fail (crash = SIGKILL, fail = throw)',
+  defaultText: '(unset)',
+  parse: (raw) => parseFaults(raw),
+};

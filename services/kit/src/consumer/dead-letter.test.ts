@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadLetter, retryDelayMs } from './dead-letter.js';
+import { deadLetter, isDeadLetterHeader, readDeadLetter, retryDelayMs } from './dead-letter.js';
 
 describe('deadLetter', () => {
   it('keeps the original key, value and headers and adds every error header', () => {
@@ -54,5 +54,51 @@ describe('retryDelayMs', () => {
   it('doubles from the base and caps at 30 s', () => {
     expect([1, 2, 3, 4].map((a) => retryDelayMs(a, 100))).toEqual([100, 200, 400, 800]);
     expect(retryDelayMs(20, 1000)).toBe(30_000);
+  });
+});
+
+describe('readDeadLetter', () => {
+  it('reads back what deadLetter wrote', () => {
+    const failedAt = new Date('2026-11-23T10:00:00Z');
+    const letter = deadLetter(
+      { topic: 'ecom.orders', partition: 4, offset: '17', key: null, value: null, headers: {}, timestamp: '5' },
+      { group: 'payment', errorClass: 'SchemaViolation', message: 'bad', attempts: 3, failedAt },
+    );
+    expect(readDeadLetter(letter.headers)).toEqual({
+      originalTopic: 'ecom.orders',
+      originalPartition: 4,
+      originalOffset: '17',
+      consumerGroup: 'payment',
+      errorClass: 'SchemaViolation',
+      errorMessage: 'bad',
+      attempts: 3,
+      failedAt,
+    });
+  });
+
+  it('leaves out missing and malformed headers instead of guessing', () => {
+    expect(
+      readDeadLetter({
+        dlq_original_partition: 'two',
+        dlq_original_offset: '-1',
+        dlq_attempts: '',
+        dlq_failed_at: 'yesterday',
+        ecom_replayed_from: 'ecom.dlq/1/9',
+      }),
+    ).toEqual({ replayedFrom: 'ecom.dlq/1/9' });
+  });
+});
+
+describe('isDeadLetterHeader', () => {
+  it('is true for exactly the error headers a dead letter adds', () => {
+    const added = Object.keys(
+      deadLetter(
+        { topic: 't', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: '0' },
+        { group: 'g', errorClass: 'E', message: 'm', attempts: 1, failedAt: new Date(0) },
+      ).headers,
+    );
+    expect(added.length).toBeGreaterThan(0);
+    expect(added.every(isDeadLetterHeader)).toBe(true);
+    expect(['ce_id', 'traceparent', 'dlq_custom', 'ecom_replayed_from'].some(isDeadLetterHeader)).toBe(false);
   });
 });

@@ -52,6 +52,62 @@ export function deadLetter(record: IncomingRecord, failure: Failure): OutgoingRe
   };
 }
 
+/**
+ * Set on a record the replay put back: `<dlq topic>/<partition>/<offset>` of the dead letter it
+ * came from. A replayed record that fails again carries it into its new dead letter.
+ */
+export const REPLAYED_FROM_HEADER = 'ecom_replayed_from';
+
+const ERROR_HEADER_NAMES: ReadonlySet<string> = new Set(Object.values(DLQ_HEADERS));
+
+/** True for the error headers a dead letter adds (the ones a replay drops). */
+export function isDeadLetterHeader(name: string): boolean {
+  return ERROR_HEADER_NAMES.has(name);
+}
+
+/** What a dead letter's headers say about the failure; fields are absent when a header is missing or unreadable. */
+export interface DeadLetterInfo {
+  originalTopic?: string;
+  originalPartition?: number;
+  originalOffset?: string;
+  consumerGroup?: string;
+  errorClass?: string;
+  errorMessage?: string;
+  attempts?: number;
+  failedAt?: Date;
+  /** `<dlq topic>/<partition>/<offset>` of an earlier dead letter this record was replayed from. */
+  replayedFrom?: string;
+}
+
+/** Reads the error headers of a dead letter (any producer's: tolerant of missing or malformed ones). */
+export function readDeadLetter(headers: Record<string, string>): DeadLetterInfo {
+  const info: DeadLetterInfo = {};
+  const text = (name: string) => (headers[name] ? headers[name] : undefined);
+  const integer = (name: string) => {
+    const raw = text(name);
+    return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+  };
+  const originalTopic = text(DLQ_HEADERS.originalTopic);
+  if (originalTopic !== undefined) info.originalTopic = originalTopic;
+  const originalPartition = integer(DLQ_HEADERS.originalPartition);
+  if (originalPartition !== undefined) info.originalPartition = originalPartition;
+  const originalOffset = text(DLQ_HEADERS.originalOffset);
+  if (originalOffset !== undefined && /^\d+$/.test(originalOffset)) info.originalOffset = originalOffset;
+  const consumerGroup = text(DLQ_HEADERS.consumerGroup);
+  if (consumerGroup !== undefined) info.consumerGroup = consumerGroup;
+  const errorClass = text(DLQ_HEADERS.errorClass);
+  if (errorClass !== undefined) info.errorClass = errorClass;
+  const errorMessage = text(DLQ_HEADERS.errorMessage);
+  if (errorMessage !== undefined) info.errorMessage = errorMessage;
+  const attempts = integer(DLQ_HEADERS.attempts);
+  if (attempts !== undefined) info.attempts = attempts;
+  const failedAt = text(DLQ_HEADERS.failedAt);
+  if (failedAt !== undefined && !Number.isNaN(Date.parse(failedAt))) info.failedAt = new Date(failedAt);
+  const replayedFrom = text(REPLAYED_FROM_HEADER);
+  if (replayedFrom !== undefined) info.replayedFrom = replayedFrom;
+  return info;
+}
+
 /** Exponential backoff: base, 2*base, 4*base, ... capped at 30 s. */
 export function retryDelayMs(attempt: number, baseMs: number): number {
   return Math.min(baseMs * 2 ** (attempt - 1), 30_000);

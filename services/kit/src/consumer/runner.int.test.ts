@@ -4,12 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/types.js';
 import { EventCodec } from '../events/codec.js';
 import { createEvent, type Event } from '../events/event.js';
+import { faultInjector, parseFaults } from '../faults/faults.js';
 import { openProducer, openTopicAdmin, type RecordProducer, type TopicAdmin } from '../kafka/client.js';
 import type { OutgoingRecord } from '../kafka/records.js';
 import { createKitMetrics, type KitMetrics } from '../metrics.js';
 import { OutboxRelay } from '../outbox/relay.js';
 import { createTestTopic, eventually, readTopic, testDb, testKafka, testLogger, uniqueName } from '../testing/index.js';
-import { type Handlers, type RunningConsumer, startConsumer } from './runner.js';
+import { type ConsumerOptions, type Handlers, type RunningConsumer, startConsumer } from './runner.js';
 
 const codec = new EventCodec();
 let db: Db;
@@ -19,7 +20,7 @@ const running: Array<{ close(): Promise<void> } | OutboxRelay> = [];
 
 beforeAll(async () => {
   db = await testDb();
-  await db.query('CREATE TABLE effects (order_id text NOT NULL, ce_id text NOT NULL)');
+  await db.query('CREATE TABLE test_effects (order_id text NOT NULL, ce_id text NOT NULL)');
   producer = await openProducer(testKafka('test-producer'));
   admin = await openTopicAdmin(testKafka('test-admin'));
 });
@@ -62,7 +63,10 @@ interface Harness {
   caughtUp(): Promise<void>;
 }
 
-async function harness(handlers: Handlers): Promise<Harness> {
+async function harness(
+  handlers: Handlers,
+  extra: Partial<Pick<ConsumerOptions, 'faults' | 'maxBatchRecords'>> = {},
+): Promise<Harness> {
   const topic = uniqueName('test.orders');
   const group = uniqueName('group');
   await createTestTopic(topic);
@@ -83,6 +87,7 @@ async function harness(handlers: Handlers): Promise<Harness> {
     logger,
     maxAttempts: 3,
     retryBaseMs: 20,
+    ...extra,
   });
   running.push(consumer, relay);
   return {
@@ -102,12 +107,14 @@ async function harness(handlers: Handlers): Promise<Harness> {
 
 const recordEffect: Handlers = {
   'ecom.order.created.v1': async (event, { tx }) => {
-    await tx.query('INSERT INTO effects (order_id, ce_id) VALUES ($1, $2)', [event.data.orderId, event.id]);
+    await tx.query('INSERT INTO test_effects (order_id, ce_id) VALUES ($1, $2)', [event.data.orderId, event.id]);
   },
 };
 
 async function effectsOf(orderId: string): Promise<number> {
-  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM effects WHERE order_id = $1', [orderId]);
+  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM test_effects WHERE order_id = $1', [
+    orderId,
+  ]);
   return Number(rows[0]?.n);
 }
 
@@ -240,5 +247,57 @@ describe('consumer runner on the real broker and PostgreSQL', () => {
       ce_source: '/ecom/test',
     });
     expect(caused?.key?.toString()).toBe(cause.data.orderId);
+  });
+
+  it('waits out transient database errors (a deadlock) without limit and never dead-letters them', async () => {
+    let calls = 0;
+    const h = await harness({
+      'ecom.order.created.v1': async (event, ctx) => {
+        calls++;
+        // More failures than maxAttempts (3): counted as attempts, this would be dead-lettered.
+        if (calls <= 5) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+        await recordEffect['ecom.order.created.v1']?.(event, ctx);
+      },
+    });
+    const event = orderCreated();
+    await h.publish([codec.encode(event)]);
+    await h.caughtUp();
+    expect(calls).toBe(6);
+    expect(await effectsOf(event.data.orderId)).toBe(1);
+    expect(await metricValue(h.metrics, 'transientRetries')).toBe(5);
+    expect(await metricValue(h.metrics, 'deadLettered')).toBe(0);
+    expect(await metricValue(h.metrics, 'retried')).toBe(0);
+  });
+
+  it('sends a dead letter once when the process fails between the dead-letter write and the offset commit', async () => {
+    const poison = orderCreated();
+    const undecodable = codec.encode(orderCreated());
+    undecodable.value = Buffer.from('not json');
+    // Every dead-letter write is followed by a failure before the offset commit, so each record
+    // is redone; only the dead_letters position record keeps a second letter from being sent.
+    const h = await harness(
+      {
+        'ecom.order.created.v1': async () => {
+          throw new TypeError('poison');
+        },
+      },
+      { faults: faultInjector(parseFaults('dlq-write-before-offset-commit:1:fail')) },
+    );
+    await h.publish([codec.encode(poison), undecodable]);
+    await h.caughtUp();
+    expect(await deadLettersOf(poison.id)).toHaveLength(1);
+    expect(await deadLettersOf(undecodable.headers.ce_id as string)).toHaveLength(1);
+    expect(await metricValue(h.metrics, 'transientRetries')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('processes a big fetch in slices of maxBatchRecords, each its own transaction and commit', async () => {
+    const events = Array.from({ length: 7 }, () => orderCreated());
+    const h = await harness(recordEffect, { maxBatchRecords: 2 });
+    await h.publish(events.map((e) => codec.encode(e)));
+    await h.caughtUp();
+    for (const event of events) expect(await effectsOf(event.data.orderId)).toBe(1);
+    const { values } = await h.metrics.processing.get();
+    const slices = values.find((v) => v.metricName === 'kafka_batch_processing_seconds_count')?.value ?? 0;
+    expect(slices).toBeGreaterThanOrEqual(4);
   });
 });

@@ -1,17 +1,27 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventPayloads, EventType } from '@ecom/schemas';
 import type { Logger } from 'pino';
+import { isTransientError, jitteredBackoffMs } from '../db/transient.js';
 import type { Db, Queryable } from '../db/types.js';
+import type { EffectRunner, Schedule } from '../effects/runner.js';
 import { type EventCodec, EventDecodeError } from '../events/codec.js';
 import { causedBy, type Event, type EventContext } from '../events/event.js';
+import { type Faults, InjectedFault, noFaults } from '../faults/faults.js';
 import { claimEvents } from '../inbox.js';
-import { type FetchedBatch, type GroupConsumer, type KafkaOptions, startGroupConsumer } from '../kafka/client.js';
+import {
+  type FetchedBatch,
+  type GroupConsumer,
+  type Health,
+  type KafkaOptions,
+  startGroupConsumer,
+} from '../kafka/client.js';
 import type { IncomingRecord, OutgoingRecord } from '../kafka/records.js';
 import type { KitMetrics } from '../metrics.js';
 import type { OutboxRelay } from '../outbox/relay.js';
 import { insertOutbox } from '../outbox/store.js';
 import { PendingEvents } from '../outbox/writer.js';
 import { deadLetter, retryDelayMs } from './dead-letter.js';
+import { claimDeadLetters } from './dead-letter-store.js';
 
 export interface HandlerContext {
   /** The transaction the inbox entry and the outbox rows are written in: write state through it. */
@@ -20,6 +30,12 @@ export interface HandlerContext {
   emit<T extends EventType>(type: T, data: EventPayloads[T], context?: EventContext): Event<T>;
   /** Adds an already-encoded record to the outbox in this transaction, to any topic (forwarding, replay). */
   forward(record: OutgoingRecord): void;
+  /**
+   * Records an external side effect (a gateway call, a webhook) to perform after this transaction
+   * commits, outside it, with `key` as its idempotency key; its outcome is recorded by the
+   * service's effect handler in a transaction of its own. False when the key was scheduled before.
+   */
+  schedule: Schedule;
   /**
    * Runs `effect` once this transaction committed. A batch rolled back and redone record by record
    * runs its handlers twice; effects outside the database (metrics) belong here so they count once.
@@ -47,17 +63,23 @@ export interface ConsumerOptions {
   db: Db;
   codec: EventCodec;
   relay: OutboxRelay;
+  /** Where `ctx.schedule` records effects; a service without effect handlers has none. */
+  effects?: EffectRunner;
   metrics: KitMetrics;
   logger: Logger;
+  faults?: Faults;
   maxAttempts: number;
   retryBaseMs: number;
   /** Partitions processed at once, each batch on its own connection. */
   concurrency?: number;
+  /** Most records in one transaction; a larger fetched batch is processed (and committed) in slices. */
+  maxBatchRecords?: number;
 }
 
 export interface RunningConsumer {
-  /** True once the consumer joined its group; part of /readyz. */
-  joined(): boolean;
+  /** Joined its group and fetching (or busy processing); part of /readyz. */
+  health(): Health;
+  /** Finishes and commits the slice in progress, then leaves the group. */
   close(): Promise<void>;
 }
 
@@ -73,52 +95,120 @@ class HandlerError extends Error {
     readonly item: Item,
     override readonly cause: unknown,
   ) {
-    super(`handler failed for ${item.record.topic}/${item.record.partition}@${item.record.offset}`);
+    super(`handler failed for ${item.record.topic}/${item.record.partition}@${item.record.offset}`, { cause });
   }
 }
+
+/** Work that may succeed if simply run again: it is retried without limit and never dead-lettered. */
+function isRetriable(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) if (e instanceof InjectedFault) return true;
+  return isTransientError(error);
+}
+
+function errorCode(error: unknown): string {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    if (e instanceof InjectedFault) return 'injected';
+  }
+  return 'unknown';
+}
+
+const MAX_TRANSIENT_DELAY_MS = 5_000;
 
 /**
  * Runs handlers for a consumer group with effectively-once state changes: every handled event's
  * ce_id goes into the inbox in the transaction of the handler's writes and emitted events, and the
- * offset is committed only after that transaction. A fetched batch is one transaction; if a handler
- * fails, the batch is rolled back and redone record by record, the failing one retried with
- * exponential backoff and then dead-lettered, so the partition moves on. Undecodable or
- * schema-invalid records go straight to the dead-letter topic.
+ * offset is committed only after that transaction. A fetched batch is processed in slices of at
+ * most maxBatchRecords, one transaction each, committed one by one.
+ * - A transient database error (deadlock, lost connection, shutdown) redoes the slice after a
+ *   jittered backoff, as long as it lasts, heartbeating meanwhile; it never counts as an attempt.
+ * - A handler error rolls the slice back and redoes it record by record, the failing record retried
+ *   with exponential backoff and then dead-lettered, so the partition moves on.
+ * - Undecodable or schema-invalid records go straight to the dead-letter topic.
+ * - A dead letter is sent once per record position, even if a crash hits before the offset commit.
  */
 export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const { groupId, metrics } = options;
-  let joined = false;
   const consumer: GroupConsumer = await startGroupConsumer({
     ...options.kafka,
     groupId,
     topics: options.topics,
     concurrency: options.concurrency ?? 3,
-    onGroupJoin: () => {
-      joined = true;
-      metrics.rebalances.inc({ group: groupId });
-    },
+    onGroupJoin: () => metrics.rebalances.inc({ group: groupId }),
+    onRestart: (reason) => metrics.consumerRestarts.inc({ group: groupId, reason }),
     onBatch: (batch) => processBatch(batch, options),
   });
-  return {
-    joined: () => joined,
-    async close() {
-      joined = false;
-      await consumer.close();
-    },
-  };
+  return { health: () => consumer.health(), close: () => consumer.close() };
 }
 
 async function processBatch(batch: FetchedBatch, options: ConsumerOptions): Promise<void> {
-  const last = batch.records.at(-1);
-  if (!last) return;
+  const faults = options.faults ?? noFaults;
+  const size = options.maxBatchRecords ?? 200;
   const labels = { topic: batch.topic, group: options.groupId };
-  const stopTimer = options.metrics.processing.startTimer(labels);
-  const items = batch.records.map((record) => decode(record, options));
+  for (let start = 0; start < batch.records.length; start += size) {
+    if (batch.isRevoked()) return;
+    const records = batch.records.slice(start, start + size);
+    const last = records.at(-1);
+    if (!last) return;
+    const stopTimer = options.metrics.processing.startTimer(labels);
+    const items = records.map((record) => decode(record, options));
+    if (!(await whileTransient(batch, options, () => processItems(items, batch, options)))) return;
+    faults.at('after-db-commit-before-offset-commit');
+    // A partition revoked meanwhile belongs to another member now, which redoes the slice; its
+    // inbox drops what this one committed. Stopping is not revoking: the slice is committed.
+    if (batch.isRevoked()) return;
+    const next = (BigInt(last.offset) + 1n).toString();
+    await batch.commit(next);
+    options.metrics.consumed.inc(labels, items.length);
+    options.metrics.lag.set(
+      { ...labels, partition: String(batch.partition) },
+      Number(BigInt(batch.highWatermark) - BigInt(next)),
+    );
+    stopTimer();
+    if (!batch.isActive()) return;
+    await batch.heartbeat();
+  }
+}
 
+/**
+ * Runs `work` until it succeeds or fails for a non-transient reason; false if the batch stopped
+ * being ours (revoked, or the consumer stopping) while waiting. Heartbeats while it waits.
+ */
+async function whileTransient(batch: FetchedBatch, options: ConsumerOptions, work: () => Promise<void>) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await work();
+      return true;
+    } catch (error) {
+      if (!isRetriable(error)) throw error;
+      if (!batch.isActive()) return false;
+      const delayMs = jitteredBackoffMs(attempt, Math.max(50, options.retryBaseMs), MAX_TRANSIENT_DELAY_MS);
+      const code = errorCode(error);
+      options.metrics.transientRetries.inc({ topic: batch.topic, group: options.groupId, code });
+      options.logger.warn(
+        { err: error, code, attempt, delayMs, topic: batch.topic, partition: batch.partition },
+        'transient error; redoing the batch after a pause',
+      );
+      await pauseWithHeartbeat(batch, delayMs);
+    }
+  }
+}
+
+async function pauseWithHeartbeat(batch: FetchedBatch, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (let left = ms; left > 0; left = until - Date.now()) {
+    await sleep(Math.min(left, 1_000));
+    await batch.heartbeat().catch(() => undefined);
+  }
+}
+
+async function processItems(items: Item[], batch: FetchedBatch, options: ConsumerOptions): Promise<void> {
   try {
     await runInOneTransaction(items, options);
+    return;
   } catch (error) {
-    if (!(error instanceof HandlerError)) throw error;
+    if (!(error instanceof HandlerError) || isRetriable(error.cause)) throw error;
     const failed = error.item;
     options.logger.warn(
       { err: error.cause, ...logFields(failed) },
@@ -126,23 +216,12 @@ async function processBatch(batch: FetchedBatch, options: ConsumerOptions): Prom
     );
     countRetry(failed, options);
     for (const item of items) {
-      if (!batch.isActive()) return;
+      if (batch.isRevoked()) return;
       // The failing record already used its first attempt in the batch transaction.
       await runWithRetries(item, options, item === failed ? 2 : 1);
       await batch.heartbeat();
     }
   }
-
-  options.relay.kick();
-  if (!batch.isActive()) return;
-  const next = (BigInt(last.offset) + 1n).toString();
-  await batch.commit(next);
-  options.metrics.consumed.inc(labels, items.length);
-  options.metrics.lag.set(
-    { ...labels, partition: String(batch.partition) },
-    Number(BigInt(batch.highWatermark) - BigInt(next)),
-  );
-  stopTimer();
 }
 
 function decode(record: IncomingRecord, options: ConsumerOptions): Item {
@@ -156,34 +235,47 @@ function decode(record: IncomingRecord, options: ConsumerOptions): Item {
 }
 
 async function runInOneTransaction(items: Item[], options: ConsumerOptions): Promise<void> {
+  const faults = options.faults ?? noFaults;
   const events = items.filter((i) => i.kind === 'event');
+  const undecodable = items.filter((i) => i.kind === 'undecodable');
   const pending = new PendingEvents(options.service, options.codec);
+  const topic = items[0]?.record.topic ?? '';
   let handled = 0;
+  let lettered: typeof undecodable = [];
   await options.db.transaction(async (tx) => {
     const fresh = await claimEvents(
       tx,
-      items[0]?.record.topic ?? '',
+      topic,
       events.map((i) => i.event.id),
     );
     const freshEvents = events.filter((i) => fresh.has(i.event.id)).map((i) => i.event);
     if (options.beforeBatch && freshEvents.length > 0) await options.beforeBatch(freshEvents, tx);
-    for (const item of items) {
-      if (item.kind === 'undecodable') pending.add(undecodableLetter(item, options.groupId));
+    if (undecodable.length > 0) {
+      const claimed = await claimDeadLetters(
+        tx,
+        undecodable.map((i) => i.record),
+      );
+      lettered = undecodable.filter((i) => claimed.has(i.record.offset));
+      for (const item of lettered) pending.add(undecodableLetter(item, options.groupId));
+    }
+    for (const item of events) {
       // delete: a ce_id twice in one batch is a redelivery, handled once.
-      if (item.kind === 'event' && fresh.delete(item.event.id)) {
-        await handle(item, tx, pending, options);
-        handled++;
-      }
+      if (!fresh.delete(item.event.id)) continue;
+      if (handled > 0) faults.at('handler-mid-batch');
+      await handle(item, tx, pending, options);
+      handled++;
     }
     await insertOutbox(tx, pending.records);
   });
   pending.committed();
-  const topic = items[0]?.record.topic ?? '';
+  if (pending.records.length > 0) {
+    faults.at(lettered.length > 0 ? 'dlq-write-before-offset-commit' : 'after-db-commit-before-publish');
+    options.relay.kick();
+  }
   if (events.length > handled) {
     options.metrics.duplicates.inc({ topic, group: options.groupId }, events.length - handled);
   }
-  for (const item of items) {
-    if (item.kind !== 'undecodable') continue;
+  for (const item of lettered) {
     options.metrics.deadLettered.inc({ topic, group: options.groupId, error_class: item.error.errorClass });
     options.logger.error({ reason: item.error.message, ...logFields(item) }, 'undecodable record dead-lettered');
   }
@@ -196,7 +288,8 @@ async function runWithRetries(item: Item, options: ConsumerOptions, firstAttempt
       await runInOneTransaction([item], options);
       return;
     } catch (error) {
-      if (!(error instanceof HandlerError)) throw error;
+      // Transient errors go up to the slice's own loop, which waits them out without counting.
+      if (!(error instanceof HandlerError) || isRetriable(error.cause)) throw error;
       if (attempt >= options.maxAttempts) {
         options.metrics.failed.inc({ topic: item.record.topic, group: options.groupId });
         await sendToDeadLetters(item, error.cause, attempt, options);
@@ -222,11 +315,15 @@ async function handle(
 ): Promise<void> {
   const handler = options.handlers[item.event.type] as (event: Event, ctx: HandlerContext) => Promise<void>;
   const context = causedBy(item.event);
+  const schedule: Schedule = options.effects
+    ? options.effects.scheduler(tx, context, pending.onCommit)
+    : () => Promise.reject(new Error(`${options.service} has no effect handlers; ctx.schedule cannot be used`));
   try {
     await handler(item.event, {
       tx,
       emit: (type, data, ctx = context) => pending.emit(type, data, ctx),
       forward: (record) => pending.add(record),
+      schedule,
       onCommit: pending.onCommit,
       log: options.logger.child(logFields(item)),
     });
@@ -236,8 +333,9 @@ async function handle(
 }
 
 /**
- * The dead letter is written through the outbox, so it is published even if the process dies now.
- * Its ce_id stays out of the inbox: a replay of it must be processed.
+ * The dead letter is written through the outbox, so it is published even if the process dies now,
+ * together with the record's position in dead_letters, so a redelivery (a crash before the offset
+ * commit) does not send it twice. Its ce_id stays out of the inbox: a replay of it must be processed.
  */
 async function sendToDeadLetters(item: Item, cause: unknown, attempts: number, options: ConsumerOptions) {
   const error = cause instanceof Error ? cause : new Error(String(cause));
@@ -249,7 +347,18 @@ async function sendToDeadLetters(item: Item, cause: unknown, attempts: number, o
     attempts,
     failedAt: new Date(),
   });
-  await options.db.transaction((tx) => insertOutbox(tx, [letter]));
+  const sent = await options.db.transaction(async (tx) => {
+    const claimed = await claimDeadLetters(tx, [item.record]);
+    if (claimed.size === 0) return false;
+    await insertOutbox(tx, [letter]);
+    return true;
+  });
+  if (!sent) {
+    options.logger.warn(logFields(item), 'record was dead-lettered before (redelivered after a crash); not sent again');
+    return;
+  }
+  (options.faults ?? noFaults).at('dlq-write-before-offset-commit');
+  options.relay.kick();
   options.metrics.deadLettered.inc({ topic: item.record.topic, group: options.groupId, error_class: error.name });
   options.logger.error({ err: error, attempts, ...logFields(item) }, 'dead-lettered after the last attempt');
 }

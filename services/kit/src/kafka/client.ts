@@ -15,9 +15,17 @@ export interface KafkaOptions {
   sessionTimeoutMs?: number;
 }
 
+/** What /readyz reports for one Kafka client: fine, or why not. */
+export interface Health {
+  ok: boolean;
+  detail?: string;
+}
+
 /** Publishes batches with an idempotent producer, acks=all, gzip; order is kept per partition. */
 export interface RecordProducer {
   send(records: OutgoingRecord[]): Promise<void>;
+  /** Not ok while the last send failed (broker unreachable, not authorized, ...). */
+  health(): Health;
   close(): Promise<void>;
 }
 
@@ -28,8 +36,10 @@ export interface FetchedBatch {
   records: IncomingRecord[];
   /** Keeps the group membership alive during long processing. */
   heartbeat(): Promise<void>;
-  /** False once the consumer is stopping or the partition was revoked: stop working on the batch. */
+  /** False once the consumer is stopping or the partition was revoked: start no new work. */
   isActive(): boolean;
+  /** True once the partition belongs to another member: do not even commit what is done. */
+  isRevoked(): boolean;
   /** Commits `nextOffset` (the offset of the next record to read) for this partition. */
   commit(nextOffset: string): Promise<void>;
 }
@@ -41,10 +51,46 @@ export interface ConsumerOptions {
   concurrency: number;
   onBatch(batch: FetchedBatch): Promise<void>;
   onGroupJoin?(): void;
+  /** Called when the consumer is rebuilt: `crash` (kafkajs gave up) or `stalled` (no fetch, no work). */
+  onRestart?(reason: 'crash' | 'stalled'): void;
+  /** No fetch and no batch activity for this long while joined means stuck: rebuild. Default 60 s. */
+  stallTimeoutMs?: number;
 }
 
 export interface GroupConsumer {
+  /** Joined and making progress; false after a crash until the rebuilt consumer joins again. */
+  health(): Health;
+  /** Lets the batch in progress finish (it commits what it completed), then leaves the group. */
   close(): Promise<void>;
+}
+
+/** Where a consumer group stands on one partition: the log's bounds and the group's committed offset. */
+export interface GroupPartitionOffsets {
+  topic: string;
+  partition: number;
+  /** Offset of the oldest record still in the log (retention moves it). */
+  logStart: number;
+  /** Offset the next produced record will get (the high watermark). */
+  logEnd: number;
+  /** The group's committed offset (the next record it will read); absent when it has none. */
+  committed?: number;
+}
+
+/** A consumer group's state and offsets, as lag autoscaling reads them. */
+export interface GroupOffsets {
+  /** The coordinator's state of the group: Stable, Empty, PreparingRebalance, CompletingRebalance, Dead, ... */
+  state: string;
+  /** Every partition of the topics asked for, or of every topic the group has offsets for when none were named. */
+  partitions: GroupPartitionOffsets[];
+  /** Named topics that do not exist. */
+  missingTopics: string[];
+}
+
+/** A position in a partition: the record at `offset`, or the first one after it. */
+export interface RecordPosition {
+  topic: string;
+  partition: number;
+  offset: number;
 }
 
 /** Topic administration as the topic plan needs it (the operator uses the same interface). */
@@ -56,6 +102,13 @@ export interface TopicAdmin {
   deleteTopic(name: string): Promise<void>;
   /** Per partition: high watermark minus the group's committed offset (the whole log when nothing is committed). */
   groupLag(groupId: string, topic: string): Promise<Map<number, number>>;
+  /** The group's state and, per partition of `topics` (empty: every topic it has offsets for), log bounds and committed offset. */
+  groupOffsets(groupId: string, topics: readonly string[]): Promise<GroupOffsets>;
+  /**
+   * Timestamp (epoch ms) of the record at each position, keyed `topic/partition`. A position with no
+   * record (at the log end, or deleted by retention meanwhile) is absent.
+   */
+  recordTimestamps(positions: readonly RecordPosition[]): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -90,64 +143,155 @@ export async function openProducer(options: KafkaOptions): Promise<RecordProduce
     allowAutoTopicCreation: false,
   });
   await producer.connect();
+  let lastError: string | undefined;
   return {
     async send(records) {
       if (records.length === 0) return;
       const byTopic = new Map<string, OutgoingRecord[]>();
       for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
-      await producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.GZIP,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-        })),
-      });
+      try {
+        await producer.sendBatch({
+          acks: -1,
+          compression: CompressionTypes.GZIP,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          })),
+        });
+        lastError = undefined;
+      } catch (error) {
+        lastError = `last send failed: ${(error as Error).message}`;
+        throw error;
+      }
     },
+    health: () => (lastError ? { ok: false, detail: lastError } : { ok: true }),
     close: () => producer.disconnect(),
   };
 }
 
+/** How often the consumer supervisor looks for a stall. */
+const WATCHDOG_MS = 5_000;
+
+/**
+ * A group consumer that stays alive: kafkajs restarts itself after retriable errors, but after a
+ * non-retriable crash (or a fetch loop that went quiet) it consumes nothing while looking
+ * connected. This rebuilds it with backoff and reports health honestly in the meantime.
+ */
 export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions): Promise<GroupConsumer> {
-  const consumer: Consumer = kafka(options).consumer({
-    groupId: options.groupId,
-    allowAutoTopicCreation: false,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
-    maxWaitTimeInMs: 100,
-  });
-  if (options.onGroupJoin) consumer.on(consumer.events.GROUP_JOIN, options.onGroupJoin);
-  await consumer.connect();
-  await consumer.subscribe({ topics: options.topics, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.concurrency,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-      await options.onBatch({
-        topic: batch.topic,
-        partition: batch.partition,
-        highWatermark: batch.highWatermark,
-        records: batch.messages.map((m) => ({
+  const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+  let current: Consumer | undefined;
+  let joined = false;
+  let closing = false;
+  let lastActivity = Date.now();
+  let problem: string | undefined = 'not joined to its group yet';
+  let rebuilding: Promise<void> | undefined;
+  const touch = () => {
+    lastActivity = Date.now();
+  };
+
+  const build = async (): Promise<Consumer> => {
+    const consumer: Consumer = kafka(options).consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+      maxWaitTimeInMs: 100,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joined = true;
+      problem = undefined;
+      touch();
+      options.onGroupJoin?.();
+    });
+    consumer.on(consumer.events.FETCH_START, touch);
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      joined = false;
+      problem = `consumer crashed: ${payload.error?.message ?? 'unknown error'}`;
+      // restart=true: kafkajs rebuilds the consumer itself; otherwise it is dead and we rebuild it.
+      if (!payload.restart) void rebuild('crash');
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.concurrency,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        touch();
+        await options.onBatch({
           topic: batch.topic,
           partition: batch.partition,
-          offset: m.offset,
-          key: m.key ?? null,
-          value: m.value ?? null,
-          headers: decodeHeaders(m.headers),
-          timestamp: m.timestamp,
-        })),
-        heartbeat,
-        isActive: () => isRunning() && !isStale(),
-        commit: async (offset) => {
-          // resolveOffset moves kafkajs' fetch position past the batch; commitOffsets alone would not.
-          resolveOffset((BigInt(offset) - 1n).toString());
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
-        },
-      });
+          highWatermark: batch.highWatermark,
+          records: batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: decodeHeaders(m.headers),
+            timestamp: m.timestamp,
+          })),
+          heartbeat: async () => {
+            touch();
+            await heartbeat();
+          },
+          isActive: () => isRunning() && !isStale(),
+          isRevoked: () => isStale(),
+          commit: async (offset) => {
+            touch();
+            // resolveOffset moves kafkajs' fetch position past the batch; commitOffsets alone would not.
+            resolveOffset((BigInt(offset) - 1n).toString());
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+          },
+        });
+      },
+    });
+    return consumer;
+  };
+
+  const rebuild = (reason: 'crash' | 'stalled'): Promise<void> => {
+    rebuilding ??= (async () => {
+      options.onRestart?.(reason);
+      options.logger.error({ reason, groupId: options.groupId }, 'rebuilding the Kafka consumer');
+      joined = false;
+      await current?.disconnect().catch(() => undefined);
+      current = undefined;
+      for (let attempt = 1; !closing; attempt++) {
+        try {
+          touch();
+          current = await build();
+          return;
+        } catch (error) {
+          problem = `consumer cannot start: ${(error as Error).message}`;
+          await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** attempt)));
+        }
+      }
+    })().finally(() => {
+      rebuilding = undefined;
+    });
+    return rebuilding;
+  };
+
+  current = await build();
+  const watchdog = setInterval(() => {
+    if (!closing && joined && Date.now() - lastActivity > stallTimeoutMs) {
+      problem = `no fetch and no progress for ${Math.round((Date.now() - lastActivity) / 1000)} s`;
+      void rebuild('stalled');
+    }
+  }, WATCHDOG_MS);
+  watchdog.unref();
+
+  return {
+    health: () => (joined && !problem ? { ok: true } : { ok: false, detail: problem ?? 'not joined' }),
+    async close() {
+      closing = true;
+      clearInterval(watchdog);
+      joined = false;
+      problem = 'stopping';
+      await rebuilding;
+      await current?.disconnect();
     },
-  });
-  return { close: () => consumer.disconnect() };
+  };
 }
 
 function decodeHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
@@ -161,8 +305,11 @@ function decodeHeaders(headers: Record<string, unknown> | undefined): Record<str
 }
 
 export async function openTopicAdmin(options: KafkaOptions): Promise<TopicAdmin> {
-  const admin: Admin = kafka(options).admin();
+  const client = kafka(options);
+  const admin: Admin = client.admin();
   await admin.connect();
+  /** For recordTimestamps, connected on first use. */
+  let records: Promise<InternalCluster> | undefined;
   return {
     async brokerCount() {
       return (await admin.describeCluster()).brokers.length;
@@ -246,6 +393,394 @@ export async function openTopicAdmin(options: KafkaOptions): Promise<TopicAdmin>
       }
       return lag;
     },
+    async groupOffsets(groupId, topics) {
+      const existing = new Set(await admin.listTopics());
+      const named = topics.filter((t) => existing.has(t));
+      const [described, committed] = await Promise.all([
+        admin.describeGroups([groupId]),
+        // No topics named: every topic the group has offsets for (an empty list asks for all).
+        topics.length === 0 || named.length > 0
+          ? admin.fetchOffsets({ groupId, topics: topics.length === 0 ? [] : named })
+          : Promise.resolve([]),
+      ]);
+      const offsets = new Map<string, number>();
+      for (const t of committed) {
+        for (const p of t.partitions)
+          if (Number(p.offset) >= 0) offsets.set(`${t.topic}/${p.partition}`, Number(p.offset));
+      }
+      const measured =
+        topics.length > 0
+          ? named
+          : committed
+              .filter((t) => existing.has(t.topic) && t.partitions.some((p) => Number(p.offset) >= 0))
+              .map((t) => t.topic);
+      const ends = await Promise.all(
+        measured.map(async (topic) => ({ topic, ends: await admin.fetchTopicOffsets(topic) })),
+      );
+      const partitions = ends.flatMap(({ topic, ends: list }) =>
+        list
+          .map((end) => {
+            const done = offsets.get(`${topic}/${end.partition}`);
+            return {
+              topic,
+              partition: end.partition,
+              logStart: Number(end.low),
+              logEnd: Number(end.high),
+              ...(done !== undefined ? { committed: done } : {}),
+            };
+          })
+          .sort((a, b) => a.partition - b.partition),
+      );
+      return {
+        state: described.groups[0]?.state ?? 'Unknown',
+        partitions,
+        missingTopics: topics.filter((t) => !existing.has(t)),
+      };
+    },
+    async recordTimestamps(positions) {
+      if (positions.length === 0) return new Map();
+      records ??= connectInternalCluster(client).catch((error: unknown) => {
+        records = undefined;
+        throw error;
+      });
+      return firstRecordTimestamps(await records, positions);
+    },
+    async close() {
+      const cluster = await records?.catch(() => undefined);
+      await cluster?.disconnect();
+      await admin.disconnect();
+    },
+  };
+}
+
+/**
+ * The parts of kafkajs' internal Cluster that reading one record at an offset needs. kafkajs has no
+ * public call for that: its consumer must join a group first (a rebalance, and a group left behind
+ * per read). Its client builds such a Cluster (brokers, metadata, connections, auth) for every
+ * admin, producer and consumer; recordTimestamps borrows that factory to send one Fetch per
+ * partition leader. kafkajs is frozen at 2.2.4 (no release since 2023), so the internal stays put.
+ */
+interface InternalCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addMultipleTargetTopics(topics: string[]): Promise<void>;
+  findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  findBroker(node: { nodeId: string }): Promise<{ fetch(request: FetchRequest): Promise<FetchResponse> }>;
+}
+
+interface FetchRequest {
+  isolationLevel: number;
+  maxWaitTime: number;
+  minBytes: number;
+  maxBytes: number;
+  topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
+}
+
+interface FetchResponse {
+  responses: {
+    topicName: string;
+    partitions: { partition: number; messages: { offset: string; timestamp: string; isControlRecord?: boolean }[] }[];
+  }[];
+}
+
+/** kafkajs' READ_COMMITTED, what its consumers read with. */
+const READ_COMMITTED = 1;
+
+async function connectInternalCluster(client: KafkaClient): Promise<InternalCluster> {
+  const factory = Object.getOwnPropertySymbols(client).find((s) => s.description === 'private:Kafka:createCluster');
+  const create = factory ? (client as unknown as Record<symbol, unknown>)[factory] : undefined;
+  if (typeof create !== 'function') throw new Error('kafkajs has no cluster factory on its client (internals changed)');
+  const cluster = create({ allowAutoTopicCreation: false }) as InternalCluster;
+  await cluster.connect();
+  return cluster;
+}
+
+async function firstRecordTimestamps(
+  cluster: InternalCluster,
+  positions: readonly RecordPosition[],
+): Promise<Map<string, number>> {
+  await cluster.addMultipleTargetTopics([...new Set(positions.map((p) => p.topic))]);
+  const byLeader = new Map<string, RecordPosition[]>();
+  for (const p of positions) {
+    for (const nodeId of Object.keys(cluster.findLeaderForPartitions(p.topic, [p.partition]))) {
+      byLeader.set(nodeId, [...(byLeader.get(nodeId) ?? []), p]);
+    }
+  }
+  const found = new Map<string, number>();
+  await Promise.all(
+    [...byLeader].map(async ([nodeId, list]) => {
+      let pending = list;
+      // A partition whose records retention deleted meanwhile fails the whole Fetch: drop it and ask again.
+      while (pending.length > 0) {
+        const broker = await cluster.findBroker({ nodeId });
+        try {
+          const topics = [...new Set(pending.map((p) => p.topic))].map((topic) => ({
+            topic,
+            partitions: pending
+              .filter((p) => p.topic === topic)
+              .map((p) => ({ partition: p.partition, fetchOffset: String(p.offset), maxBytes: 64 * 1024 })),
+          }));
+          // The broker returns at least the first record batch, even when it is larger than maxBytes.
+          const { responses } = await broker.fetch({
+            isolationLevel: READ_COMMITTED,
+            maxWaitTime: 0,
+            minBytes: 0,
+            maxBytes: 1024 * 1024,
+            topics,
+          });
+          for (const { topicName, partitions } of responses) {
+            for (const { partition, messages } of partitions) {
+              const wanted = pending.find((p) => p.topic === topicName && p.partition === partition)?.offset ?? 0;
+              // A fetch starts at the batch holding the offset: skip earlier records and transaction markers.
+              const record = messages.find((m) => !m.isControlRecord && Number(m.offset) >= wanted);
+              if (record) found.set(`${topicName}/${partition}`, Number(record.timestamp));
+            }
+          }
+          return;
+        } catch (error) {
+          const { name, topic, partition } = error as { name?: string; topic?: string; partition?: number };
+          if (name !== 'KafkaJSOffsetOutOfRange') throw error;
+          pending = pending.filter((p) => !(p.topic === topic && p.partition === partition));
+        }
+      }
+    }),
+  );
+  return found;
+}
+
+// --- Replay: offsets with their metadata, reading offset ranges, transactional copy ----------------
+// The dead-letter replay reads a topic as a consumer group and writes what it replays together with
+// that group's offsets in one Kafka transaction, so a restarted replay resumes exactly where the
+// last commit left it, and the offsets' metadata carry its counts (the operator reads them back).
+
+/** A partition's log start (`low`) and log end (`high`: the offset the next record gets). */
+export interface PartitionBounds {
+  partition: number;
+  low: string;
+  high: string;
+}
+
+/** A group's committed offset on one partition ('-1' when it has none) and the metadata committed with it. */
+export interface CommittedOffset {
+  partition: number;
+  offset: string;
+  metadata: string | null;
+}
+
+/** Read-only offset queries: a topic's bounds, offsets by time, a group's commits with metadata. */
+export interface OffsetReader {
+  /** Every partition of the topic, in partition order; empty when the topic does not exist. */
+  bounds(topic: string): Promise<PartitionBounds[]>;
+  /** Per partition: the first offset whose record timestamp is at or after `timestampMs` (the log end when none is). */
+  offsetsAtTime(topic: string, timestampMs: number): Promise<Map<number, string>>;
+  /** The group's commits on every partition of the topic, in partition order. */
+  committed(groupId: string, topic: string): Promise<CommittedOffset[]>;
+  close(): Promise<void>;
+}
+
+export async function openOffsetReader(options: KafkaOptions): Promise<OffsetReader> {
+  const admin: Admin = kafka(options).admin();
+  await admin.connect();
+  const byPartition = (a: { partition: number }, b: { partition: number }) => a.partition - b.partition;
+  return {
+    async bounds(topic) {
+      if (!(await admin.listTopics()).includes(topic)) return [];
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map(({ partition, low, high }) => ({ partition, low, high })).sort(byPartition);
+    },
+    async offsetsAtTime(topic, timestampMs) {
+      const found = await admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
+      return new Map(found.map(({ partition, offset }) => [partition, offset]));
+    },
+    async committed(groupId, topic) {
+      const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return (entry?.partitions ?? [])
+        .map(({ partition, offset, metadata }) => ({ partition, offset, metadata: metadata ?? null }))
+        .sort(byPartition);
+    },
     close: () => admin.disconnect(),
   };
+}
+
+/** A group's offsets to commit in a transaction: the next offset to read per partition, with metadata. */
+export interface TransactionOffsets {
+  groupId: string;
+  topic: string;
+  partitions: { partition: number; offset: string; metadata: string }[];
+}
+
+/** Writes records and a group's offsets in one Kafka transaction: after a crash, both or neither. */
+export interface TransactionalProducer {
+  /** Sends `records` (none is fine) and commits `offsets`, atomically; aborts and throws on failure. */
+  commit(records: OutgoingRecord[], offsets: TransactionOffsets): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A transactional producer. Connecting with a transactional id fences any older producer that has
+ * it (a replay pod presumed dead but still running), so its late commits fail instead of landing.
+ * Consumers reading with read_committed (kafkajs' default) never see an aborted transaction.
+ */
+export async function openTransactionalProducer(
+  options: KafkaOptions & { transactionalId: string },
+): Promise<TransactionalProducer> {
+  const producer: Producer = kafka(options).producer({
+    transactionalId: options.transactionalId,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  const attempt = async (records: OutgoingRecord[], offsets: TransactionOffsets) => {
+    const transaction = await producer.transaction();
+    try {
+      if (records.length > 0) {
+        const byTopic = new Map<string, OutgoingRecord[]>();
+        for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
+        await transaction.sendBatch({
+          compression: CompressionTypes.GZIP,
+          topicMessages: [...byTopic].map(([topic, list]) => ({
+            topic,
+            messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          })),
+        });
+      }
+      // kafkajs' types omit the metadata, but its TxnOffsetCommit request sends it per partition.
+      await transaction.sendOffsets({
+        consumerGroupId: offsets.groupId,
+        topics: [{ topic: offsets.topic, partitions: offsets.partitions }],
+      });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => undefined);
+      throw error;
+    }
+  };
+  return {
+    async commit(records, offsets) {
+      // kafkajs gives up on a TxnOffsetCommit answered NOT_COORDINATOR (it looks for another error
+      // name), which a group coordinator that is still loading answers. An aborted transaction left
+      // nothing visible to read_committed readers, so the whole transaction is simply tried again.
+      for (let tries = 1; ; tries++) {
+        try {
+          await attempt(records, offsets);
+          return;
+        } catch (error) {
+          if (!(error as { retriable?: boolean }).retriable || tries >= TRANSACTION_TRIES) throw error;
+          await new Promise((r) => setTimeout(r, 200 * 2 ** tries));
+        }
+      }
+    },
+    close: () => producer.disconnect(),
+  };
+}
+
+/** Attempts of one transaction that fails with a retriable error. */
+const TRANSACTION_TRIES = 5;
+
+/** One partition to read: from the group's committed offset `from` up to `to` (exclusive). */
+export interface OffsetRange {
+  partition: number;
+  from: string;
+  to: string;
+}
+
+export interface RangeBatch {
+  partition: number;
+  /** Records in offset order, all inside the partition's range. */
+  records: IncomingRecord[];
+  /** Keeps the group membership alive while a batch takes long (rate limiting). */
+  heartbeat(): Promise<void>;
+}
+
+export interface RangeReadOptions {
+  groupId: string;
+  topic: string;
+  ranges: OffsetRange[];
+  /** Handles a batch and commits its progress (e.g. in a transaction). Returning false ends the read. */
+  onBatch(batch: RangeBatch): Promise<boolean>;
+}
+
+/**
+ * Reads `ranges` of `topic` as the only member of `groupId` and resolves once every partition
+ * reached the end of its range or `onBatch` returned false; rejects with the first error. Reading
+ * starts at the group's committed offsets (a consumer group always does), so the caller commits
+ * each `from` beforehand; a reader started again after a crash resumes at the last commit. Records
+ * at or past a range's end are never handed out, and the partition is paused there.
+ */
+export async function readRanges(options: KafkaOptions & RangeReadOptions): Promise<void> {
+  const ends = new Map(options.ranges.map((r) => [r.partition, BigInt(r.to)]));
+  const positions = new Map(options.ranges.map((r) => [r.partition, BigInt(r.from)]));
+  const unfinished = () => [...ends].filter(([p, end]) => (positions.get(p) ?? end) < end);
+  if (unfinished().length === 0) return;
+
+  const consumer: Consumer = kafka(options).consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
+    maxWaitTimeInMs: 100,
+  });
+  let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  /** Moves a partition's position past `lastOffset`; pauses it at its end; resolves when all are there. */
+  const advance = (partition: number, lastOffset: string) => {
+    const end = ends.get(partition);
+    if (end === undefined) return;
+    const next = BigInt(lastOffset) + 1n;
+    positions.set(partition, next < end ? next : end);
+    if (next >= end) consumer.pause([{ topic: options.topic, partitions: [partition] }]);
+    if (unfinished().length === 0) settle?.resolve();
+  };
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) settle?.reject(payload.error);
+  });
+  // A batch of transaction markers (or aborted records) only never reaches eachBatch; kafkajs
+  // still reports how far it got, so a range ending in markers is finished too.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.topic === options.topic && payload.batchSize === 0) advance(payload.partition, payload.lastOffset);
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat, resolveOffset }) => {
+        const end = ends.get(batch.partition);
+        const position = positions.get(batch.partition);
+        // A partition added after the ranges were planned is not part of this read.
+        if (end === undefined || position === undefined || position >= end) return;
+        const records = batch.messages
+          .filter((m) => BigInt(m.offset) >= position && BigInt(m.offset) < end)
+          .map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: decodeHeaders(m.headers),
+            timestamp: m.timestamp,
+          }));
+        try {
+          if (records.length > 0 && !(await options.onBatch({ partition: batch.partition, records, heartbeat }))) {
+            settle?.resolve();
+            return;
+          }
+        } catch (error) {
+          settle?.reject(error);
+          return;
+        }
+        // lastOffset counts transaction markers at the batch's end, which messages leave out.
+        resolveOffset(batch.lastOffset());
+        advance(batch.partition, batch.lastOffset());
+      },
+    });
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
 }

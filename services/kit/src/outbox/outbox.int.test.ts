@@ -5,12 +5,13 @@ import type { Db } from '../db/types.js';
 import { EventCodec } from '../events/codec.js';
 import { openProducer, type RecordProducer } from '../kafka/client.js';
 import { createKitMetrics } from '../metrics.js';
-import { readTopic, testDb, testKafka, testLogger } from '../testing/index.js';
+import { payloadOf, readTopic, recordsOfKey, testDb, testKafka, testLogger } from '../testing/index.js';
 import { OutboxRelay } from './relay.js';
 import { outboxBacklog } from './store.js';
 import { EventWriter } from './writer.js';
 
 const codec = new EventCodec();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const logger = testLogger();
 let db: Db;
 let producer: RecordProducer;
@@ -28,6 +29,7 @@ afterAll(async () => {
 /** A producer whose broker is gone: the process died, or the network did, between commit and publish. */
 const deadProducer: RecordProducer = {
   send: () => Promise.reject(new Error('connection lost')),
+  health: () => ({ ok: false, detail: 'connection lost' }),
   close: async () => {},
 };
 
@@ -88,18 +90,72 @@ describe('transactional outbox on the real broker and PostgreSQL', () => {
     }
   });
 
-  it('publishes right after commit and keeps per-key order under concurrent writers', async () => {
-    const relay = relayWith(producer);
-    const writer = new EventWriter('test', codec, db, relay);
-    const products = [1, 2, 3, 4].map((i) => `q-${i}-${randomUUID()}`);
-    // One writer per product, all at once: rows of different keys interleave in the outbox.
-    await Promise.all(products.map((p) => commitUpdates(writer, [p], 15)));
-    const records = await readTopic('ecom.inventory', (rs) =>
-      [...stepsByProduct(rs, products).values()].every((s) => s.length >= 15),
-    );
-    const expected = Array.from({ length: 15 }, (_, i) => i + 1);
-    for (const [product, steps] of stepsByProduct(records, products)) expect(steps, product).toEqual(expected);
-    await relay.stop();
+  it('publishes each key in commit order when concurrent transactions of that key race, through two relays', async () => {
+    // Commit order made observable: each transaction takes the next number of its key under the
+    // key's row lock, which it holds until it commits, so numbers are handed out in commit order.
+    // The random pauses make transactions start, lock and commit in different orders.
+    await db.query('CREATE TABLE IF NOT EXISTS key_seq (key text PRIMARY KEY, n int NOT NULL)');
+    const products = [1, 2].map((i) => `r-${i}-${randomUUID()}`);
+    const customers = [1, 2].map((i) => `c-${i}-${randomUUID()}`);
+    for (const key of [...products, ...customers]) await db.query('INSERT INTO key_seq VALUES ($1, 0)', [key]);
+    // Two replicas' relays on one schema, each kicked by its own writer's commits and sweeping.
+    const relays = [relayWith(producer), relayWith(producer)];
+    for (const relay of relays) relay.start();
+    const writers = relays.map((relay) => new EventWriter('test', codec, db, relay));
+    const writerFor = (i: number) => writers[i % writers.length] as EventWriter;
+    const perKey = 12;
+    const pause = () => sleep(Math.floor(Math.random() * 6));
+    const commit = (key: string, i: number) =>
+      writerFor(i).transact(async (tx, emit) => {
+        await pause();
+        const { rows } = await tx.query<{ n: number }>('UPDATE key_seq SET n = n + 1 WHERE key = $1 RETURNING n', [
+          key,
+        ]);
+        const n = Number(rows[0]?.n);
+        await pause();
+        if (products.includes(key)) {
+          emit(
+            'ecom.inventory.updated.v1',
+            { productId: key, quantityChange: n, operation: 'ADD', reason: 'RESTOCK', quantityOnHand: n, available: n },
+            { correlationId: key },
+          );
+        } else {
+          emit(
+            'ecom.notification.sent.v1',
+            {
+              notificationId: randomUUID(),
+              customerId: key,
+              orderId: null,
+              channel: 'LOG',
+              template: 'outbox-order-test',
+              message: String(n),
+              sourceEventId: `${key}-${n}`,
+            },
+            { correlationId: key },
+          );
+        }
+      });
+    try {
+      await Promise.all(
+        [...products, ...customers].flatMap((key) => Array.from({ length: perKey }, (_, i) => commit(key, i))),
+      );
+      const expected = Array.from({ length: perKey }, (_, i) => i + 1);
+      const inventory = await readTopic('ecom.inventory', (rs) =>
+        [...stepsByProduct(rs, products).values()].every((s) => s.length >= perKey),
+      );
+      for (const [product, steps] of stepsByProduct(inventory, products)) expect(steps, product).toEqual(expected);
+      const notifications = await readTopic('ecom.notifications', (rs) =>
+        customers.every((c) => recordsOfKey(rs, c).length >= perKey),
+      );
+      for (const customer of customers) {
+        const published = recordsOfKey(notifications, customer).map((r) =>
+          Number(payloadOf<{ message: string }>(r).message),
+        );
+        expect(published, customer).toEqual(expected);
+      }
+    } finally {
+      for (const relay of relays) await relay.stop();
+    }
   });
 
   it('writes nothing when the unit of work fails', async () => {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/types.js';
+import { type Faults, noFaults } from '../faults/faults.js';
 import type { RecordProducer } from '../kafka/client.js';
+import { KickLoop } from '../kick-loop.js';
 import type { KitMetrics } from '../metrics.js';
 import { deleteOutbox, outboxBacklog, readOutbox } from './store.js';
 
@@ -9,6 +11,8 @@ export interface RelayOptions {
   producer: RecordProducer;
   metrics: KitMetrics;
   logger: Logger;
+  /** Fault points for reliability tests; none by default. */
+  faults?: Faults;
   /** Period of the sweep that publishes whatever an earlier kick did not (a crash, a failed send). */
   sweepMs: number;
   batchSize?: number;
@@ -22,61 +26,47 @@ export interface RelayOptions {
  * the duplicate), never loses it.
  */
 export class OutboxRelay {
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly loop: KickLoop;
   private readonly batchSize: number;
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 500;
+    this.loop = new KickLoop(
+      () => this.drain(),
+      options.sweepMs,
+      (error) => options.logger.error({ err: error }, 'outbox publish failed; will retry on the next sweep'),
+      () => void this.updateBacklogMetrics(),
+    );
   }
 
   start(): void {
-    this.timer = setInterval(() => {
-      this.kick();
-      void this.updateBacklogMetrics();
-    }, this.options.sweepMs);
-    this.kick();
+    this.loop.start();
   }
 
   /** Asks for a publish run; kicks during a run fold into one more run after it. */
   kick(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.loop.kick();
   }
 
   /** Publishes everything committed so far; for shutdown and tests. */
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
-    await this.drain();
+  flush(): Promise<void> {
+    return this.loop.flush();
   }
 
+  /** Stops the sweep and publishes what is left (the shutdown flush). */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.flush().catch((error) => this.options.logger.warn({ err: error }, 'outbox flush at shutdown failed'));
+    await this.loop.stop();
+    await this.drain().catch((error) => this.options.logger.warn({ err: error }, 'outbox flush at shutdown failed'));
   }
 
   private async drain(): Promise<void> {
-    try {
-      while ((await this.publishBatch()) === this.batchSize) {}
-    } catch (error) {
-      // The rows stay in the outbox; the next kick or sweep retries them.
-      this.options.logger.error({ err: error }, 'outbox publish failed; will retry on the next sweep');
-    }
+    // The rows stay in the outbox on failure; the next kick or sweep retries them.
+    while ((await this.publishBatch()) === this.batchSize) {}
   }
 
   /** One batch under the relay lock; returns how many rows it published. */
   private publishBatch(): Promise<number> {
-    const { db, producer, metrics } = this.options;
+    const { db, producer, metrics, faults = noFaults } = this.options;
     return db.transaction(async (tx) => {
       const lock = await tx.query<{ locked: boolean }>(
         "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox-relay')) AS locked",
@@ -85,6 +75,7 @@ export class OutboxRelay {
       const rows = await readOutbox(tx, this.batchSize);
       if (rows.length === 0) return 0;
       await producer.send(rows);
+      faults.at('after-publish-before-outbox-delete');
       await deleteOutbox(
         tx,
         rows.map((r) => r.id),

@@ -2,6 +2,7 @@ import type { EventPayloads, EventType } from '@ecom/schemas';
 import type { Db, Queryable } from '../db/types.js';
 import type { EventCodec } from '../events/codec.js';
 import { createEvent, type Event, type EventContext } from '../events/event.js';
+import { type Faults, noFaults } from '../faults/faults.js';
 import type { OutgoingRecord } from '../kafka/records.js';
 import type { OutboxRelay } from './relay.js';
 import { insertOutbox } from './store.js';
@@ -50,6 +51,7 @@ export class EventWriter {
     private readonly codec: EventCodec,
     private readonly db: Db,
     private readonly relay: OutboxRelay,
+    private readonly faults: Faults = noFaults,
   ) {}
 
   async transact<T>(
@@ -62,7 +64,10 @@ export class EventWriter {
       return value;
     });
     pending.committed();
-    if (pending.records.length > 0) this.relay.kick();
+    if (pending.records.length > 0) {
+      this.faults.at('after-db-commit-before-publish');
+      this.relay.kick();
+    }
     return result;
   }
 }

@@ -12,7 +12,10 @@ const codec = new EventCodec();
 export interface TestService<C extends BaseConfig = BaseConfig> extends RunningService<C> {
   /** Encodes the events and produces them in one batch, in order. */
   publish(...events: Event[]): Promise<void>;
-  /** Waits until the consumer has committed the handling of these events (their ce_ids are in the inbox), then flushes the outbox. */
+  /**
+   * Waits until the consumer has committed the handling of these events (their ce_ids are in the
+   * inbox) and every effect they scheduled has been performed, then flushes the outbox.
+   */
   handled(...events: Event[]): Promise<void>;
   /** Closes the producer, then stops the service. */
   stop(): Promise<void>;
@@ -72,6 +75,17 @@ export async function startTestService<S extends ConfigSpec>(
           return Number(rows[0]?.n) === new Set(ids).size ? true : undefined;
         },
         `inbox to hold ${ids.join(', ')}`,
+      );
+      await eventually(
+        async () => {
+          await running.flushEffects();
+          const { rows } = await running.deps.db.query<{ n: string | number }>(
+            "SELECT count(*) AS n FROM effects WHERE context->>'causationId' = ANY($1::text[])",
+            [ids],
+          );
+          return Number(rows[0]?.n) === 0 ? true : undefined;
+        },
+        `effects caused by ${ids.join(', ')} to be performed`,
       );
       await running.flushOutbox();
     },

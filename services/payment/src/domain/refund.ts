@@ -2,7 +2,7 @@ import { fromCents, toCents } from '@ecom/kit';
 
 /** What a refund decision needs to know about a payment. */
 export interface Refundable {
-  status: 'COMPLETED' | 'FAILED';
+  status: 'PENDING' | 'COMPLETED' | 'FAILED';
   amount: string;
   refundedAmount: string;
 }

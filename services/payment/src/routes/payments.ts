@@ -12,7 +12,7 @@ import { decideRefund } from '../domain/refund.js';
 import { type PaymentGateway, TransientGatewayError } from '../gateway/gateway.js';
 import type { PaymentConfig } from '../service.js';
 import { findPayment, listPayments, lockPayment } from '../store.js';
-import { chargeOrder, RefundDeclinedError, refundPayment } from '../workflow.js';
+import { chargeOrder, planRefund, RefundDeclinedError, recordRefund } from '../workflow.js';
 import { chargeBody, listQuery, paymentList, paymentParams, payment as paymentSchema, refundBody } from './schemas.js';
 
 /** A request waits for the gateway: a few quick tries on a transient failure, then 503 (nothing written). */
@@ -100,13 +100,11 @@ export async function paymentRoutes(
             { field: decision.field, message: decision.message, in: 'body' },
           ]);
         }
+        const plan = planRefund(payment, { refundId: randomUUID(), amount: decision.amount, reason });
         try {
-          return await refundPayment(
-            tx,
-            payment,
-            { refundId: randomUUID(), amount: decision.amount, reason },
-            (refund) => withTries(() => gateway.refund(refund)),
-            (data) => emit('ecom.payment.refunded.v1', data, { correlationId: payment.orderId }),
+          const result = await withTries(() => gateway.refund(plan.request));
+          return await recordRefund(tx, payment, plan, result, (data) =>
+            emit('ecom.payment.refunded.v1', data, { correlationId: payment.orderId }),
           );
         } catch (error) {
           if (error instanceof RefundDeclinedError) throw new HttpProblem(502, error.message);

@@ -1,0 +1,217 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EventPayloads, EventType } from '@ecom/schemas';
+import type { Logger } from 'pino';
+import { isTransientError, jitteredBackoffMs } from '../db/transient.js';
+import type { Db, Queryable } from '../db/types.js';
+import type { EventCodec } from '../events/codec.js';
+import type { Event, EventContext } from '../events/event.js';
+import { type Faults, noFaults } from '../faults/faults.js';
+import { KickLoop } from '../kick-loop.js';
+import type { KitMetrics } from '../metrics.js';
+import type { OutboxRelay } from '../outbox/relay.js';
+import { insertOutbox } from '../outbox/store.js';
+import { PendingEvents } from '../outbox/writer.js';
+import {
+  type ClaimedEffect,
+  claimDueEffects,
+  effectBacklog,
+  finishEffect,
+  insertEffect,
+  rescheduleEffect,
+} from './store.js';
+
+export type EffectOutcome<R> = { ok: true; value: R } | { ok: false; error: Error; attempts: number };
+
+/** Where an outcome is recorded: a transaction, with the events it emits (in the effect's flow). */
+export interface OutcomeContext<P> {
+  tx: Queryable;
+  payload: P;
+  key: string;
+  emit<T extends EventType>(type: T, data: EventPayloads[T]): Event<T>;
+  /** Schedules a follow-up effect (e.g. the refund of a charge whose order was cancelled meanwhile). */
+  schedule: Schedule;
+  log: Logger;
+}
+
+/**
+ * One kind of external side effect. `perform` runs outside any transaction and must pass `key` to
+ * the external system as its idempotency key: after a crash, a lost lease or a failed outcome
+ * write, the same call is made again with the same key, and the provider answers the first result.
+ */
+export interface EffectHandler<P = never, R = unknown> {
+  perform(payload: P, call: { key: string; attempt: number; log: Logger }): Promise<R>;
+  /** Whether a failed call is tried again later. Default: always (with capped backoff). */
+  retry?(error: unknown, attempt: number): boolean;
+  /** Records the outcome (success, or a failure `retry` gave up on) in a transaction. */
+  record(outcome: EffectOutcome<R>, ctx: OutcomeContext<P>): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each handler has its own payload and result types
+export type EffectHandlers = Record<string, EffectHandler<any, any>>;
+
+/** Records an effect in the caller's transaction, to be performed after commit; false if its key exists. */
+export type Schedule = (kind: string, key: string, payload: unknown) => Promise<boolean>;
+
+export interface EffectRunnerOptions {
+  service: string;
+  db: Db;
+  handlers: EffectHandlers;
+  codec: EventCodec;
+  relay: OutboxRelay;
+  metrics: KitMetrics;
+  logger: Logger;
+  faults?: Faults;
+  sweepMs: number;
+  retryBaseMs: number;
+  /** How long a claim lasts; longer than the slowest external call. */
+  leaseMs?: number;
+  /** Effects claimed (and called) at once. */
+  batchSize?: number;
+}
+
+const MAX_RETRY_DELAY_MS = 60_000;
+
+/**
+ * Performs the effects handlers scheduled, after their transaction committed: claim due rows
+ * (SKIP LOCKED, with a lease), call outside any transaction, then record the outcome and delete
+ * the row in one transaction. No connection or lock is held during the call, a rolled-back
+ * transaction never made a call, and a slow call cannot stall a consumer batch.
+ */
+export class EffectRunner {
+  private readonly loop: KickLoop;
+  private readonly leaseMs: number;
+  private readonly batchSize: number;
+
+  constructor(private readonly options: EffectRunnerOptions) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.batchSize = options.batchSize ?? 50;
+    this.loop = new KickLoop(
+      () => this.drain(),
+      options.sweepMs,
+      (error) => options.logger.error({ err: error }, 'effect run failed; will retry on the next sweep'),
+      () => void this.updateBacklogMetrics(),
+    );
+  }
+
+  /** A Schedule bound to a transaction; `afterCommit` kicks the runner once the row is visible. */
+  scheduler(tx: Queryable, context: EventContext, afterCommit: (effect: () => void) => void): Schedule {
+    return async (kind, key, payload) => {
+      if (!this.options.handlers[kind]) throw new Error(`no effect handler for "${kind}" in ${this.options.service}`);
+      const added = await insertEffect(tx, { kind, key, payload, context });
+      if (added) afterCommit(() => this.loop.kick());
+      return added;
+    };
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  kick(): void {
+    this.loop.kick();
+  }
+
+  /** Runs whatever is due now; for shutdown and tests. */
+  flush(): Promise<void> {
+    return this.loop.flush();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  private async updateBacklogMetrics(): Promise<void> {
+    try {
+      const backlog = await effectBacklog(this.options.db);
+      this.options.metrics.effectBacklog.set(backlog.rows);
+      this.options.metrics.effectAge.set(backlog.oldestAgeSeconds);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'could not read the effect backlog');
+    }
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      const claimed = await claimDueEffects(this.options.db, this.batchSize, this.leaseMs / 1000);
+      if (claimed.length === 0) return;
+      await Promise.all(claimed.map((effect) => this.run(effect)));
+      if (claimed.length < this.batchSize) return;
+    }
+  }
+
+  private async run(effect: ClaimedEffect): Promise<void> {
+    const { logger, faults = noFaults, metrics } = this.options;
+    const handler = this.options.handlers[effect.kind];
+    const log = logger.child({ effect: effect.kind, key: effect.key, attempt: effect.attempts });
+    if (!handler) {
+      log.error('no handler for this effect kind; left for a version that has one');
+      return;
+    }
+    let outcome: EffectOutcome<unknown>;
+    faults.at('before-external-call');
+    try {
+      outcome = {
+        ok: true,
+        value: await handler.perform(effect.payload as never, { key: effect.key, attempt: effect.attempts, log }),
+      };
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      metrics.effectFailures.inc({ kind: effect.kind });
+      if (handler.retry?.(err, effect.attempts) ?? true) {
+        const delay = Math.max(1, jitteredBackoffMs(effect.attempts, this.options.retryBaseMs * 2, MAX_RETRY_DELAY_MS));
+        log.warn({ err, delayMs: delay }, 'external call failed; will call again with the same key');
+        await rescheduleEffect(this.options.db, effect, delay, err.message).catch((e) =>
+          log.warn({ err: e }, 'could not reschedule; the lease will expire and the call repeat'),
+        );
+        return;
+      }
+      log.error({ err }, 'external call failed for good; recording the failure');
+      outcome = { ok: false, error: err, attempts: effect.attempts };
+    }
+    faults.at('after-external-call');
+    await this.record(effect, handler, outcome, log);
+  }
+
+  /** Records the outcome; a transient database error waits and tries again while the lease lasts. */
+  private async record(
+    effect: ClaimedEffect,
+    handler: EffectHandler<never, unknown>,
+    outcome: EffectOutcome<unknown>,
+    log: Logger,
+  ): Promise<void> {
+    const { db, service, codec, relay, metrics } = this.options;
+    const leaseEnds = Date.now() + this.leaseMs;
+    for (let attempt = 1; ; attempt++) {
+      const pending = new PendingEvents(service, codec);
+      try {
+        const recorded = await db.transaction(async (tx) => {
+          if (!(await finishEffect(tx, effect))) return false;
+          await handler.record(outcome, {
+            tx,
+            payload: effect.payload as never,
+            key: effect.key,
+            emit: (type, data) => pending.emit(type, data, effect.context),
+            schedule: this.scheduler(tx, effect.context, pending.onCommit),
+            log,
+          });
+          await insertOutbox(tx, pending.records);
+          return true;
+        });
+        if (!recorded) {
+          log.info('another runner recorded this effect (our lease ran out); outcome dropped');
+          return;
+        }
+        pending.committed();
+        metrics.effectsDone.inc({ kind: effect.kind, outcome: outcome.ok ? 'ok' : 'failed' });
+        if (pending.records.length > 0) relay.kick();
+        return;
+      } catch (error) {
+        if (!isTransientError(error) || Date.now() > leaseEnds) {
+          log.error({ err: error }, 'could not record the effect outcome; the call repeats when the lease ends');
+          return;
+        }
+        await sleep(jitteredBackoffMs(attempt, this.options.retryBaseMs, 5_000));
+      }
+    }
+  }
+}
