@@ -76,3 +76,44 @@ describe('parseConfig', () => {
     if (r.kind === 'error') expect(r.message).toMatch(message);
   });
 });
+
+describe('parseConfig: scrape wiring', () => {
+  const base = ['--kafka-brokers', 'a:1'];
+
+  it('is off by default, with no monitor labels and a 60 s CRD re-check', () => {
+    const r = parseConfig(base);
+    expect(r.kind === 'config' && r.config).toMatchObject({
+      scrape: false,
+      scrapeMonitorLabels: {},
+      scrapeCrdCheckSeconds: 60,
+    });
+  });
+
+  it('parses --scrape, the monitor labels and the re-check interval', () => {
+    const r = parseConfig([
+      ...base,
+      '--scrape',
+      '--scrape-monitor-labels',
+      'release=kube-prometheus-stack, example.com/team=shop,empty=',
+      '--scrape-crd-check-seconds',
+      '5',
+    ]);
+    expect(r.kind === 'config' && r.config).toMatchObject({
+      scrape: true,
+      scrapeMonitorLabels: { release: 'kube-prometheus-stack', 'example.com/team': 'shop', empty: '' },
+      scrapeCrdCheckSeconds: 5,
+    });
+  });
+
+  it.each([
+    [['--scrape-monitor-labels', 'release'], /--scrape-monitor-labels: "release" is not key=value/],
+    [['--scrape-monitor-labels', 'bad key=x'], /"bad key=x" is not key=value with a valid Kubernetes label/],
+    [['--scrape-monitor-labels', 'release=a b'], /"release=a b" is not key=value/],
+    [['--scrape-monitor-labels', 'app.kubernetes.io/managed-by=me'], /is set by the operator itself/],
+    [['--scrape-crd-check-seconds', '0'], /--scrape-crd-check-seconds must be a whole number from 1 to 3600/],
+  ])('rejects %j saying what to fix', (argv, message) => {
+    const r = parseConfig([...base, ...argv]);
+    expect(r.kind).toBe('error');
+    if (r.kind === 'error') expect(r.message).toMatch(message);
+  });
+});

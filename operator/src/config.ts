@@ -28,6 +28,12 @@ export interface OperatorConfig {
   watchSilenceSeconds: number;
   concurrency: number;
   logLevel: string;
+  /** Keep PodMonitors/ServiceMonitors for workloads labelled ecom.dev/scrape="true". */
+  scrape: boolean;
+  /** Labels every monitor carries: what a Prometheus selects monitors on (e.g. release=<its release>). */
+  scrapeMonitorLabels: Record<string, string>;
+  /** How often the scrape controller re-checks whether the Prometheus Operator CRDs are served. */
+  scrapeCrdCheckSeconds: number;
 }
 
 export const USAGE = `Usage: ecom-operator [flags]
@@ -48,6 +54,11 @@ Flags:
   --resync-seconds N             re-check every resource this often, to correct drift (default: 300)
   --lease-duration-seconds N     leader lease duration (default: 15)
   --log-level LEVEL              pino level: fatal, error, warn, info, debug, trace (default: info)
+  --scrape                       keep a PodMonitor (Deployments, StatefulSets) or ServiceMonitor (Services)
+                                 for every workload labelled ecom.dev/scrape="true" (default: off)
+  --scrape-monitor-labels K=V,...  labels of those monitors, the ones a Prometheus selects on
+                                 (kube-prometheus-stack: release=<its release name>)
+  --scrape-crd-check-seconds N   re-check this often whether the Prometheus Operator CRDs are installed (default: 60)
   --help                         show this text
 `;
 
@@ -80,6 +91,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
         'resync-seconds': { type: 'string', default: '300' },
         'lease-duration-seconds': { type: 'string', default: '15' },
         'log-level': { type: 'string', default: 'info' },
+        scrape: { type: 'boolean', default: false },
+        'scrape-monitor-labels': { type: 'string', default: '' },
+        'scrape-crd-check-seconds': { type: 'string', default: '60' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -127,6 +141,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
     problems.push(`--namespace ${JSON.stringify(namespace)} is not a valid namespace name`);
   }
+  const scrapeCrdCheckSeconds = int('scrape-crd-check-seconds', 1, 3600);
+  const scrapeMonitorLabels = parseLabels('--scrape-monitor-labels', str('scrape-monitor-labels') ?? '', problems);
   if (problems.length > 0) return { kind: 'error', message: problems.join('\n') };
 
   return {
@@ -150,6 +166,33 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       watchSilenceSeconds: Math.max(90, resyncSeconds * 2),
       concurrency: 4,
       logLevel,
+      scrape: values.scrape === true,
+      scrapeMonitorLabels,
+      scrapeCrdCheckSeconds,
     },
   };
+}
+
+/** Kubernetes label keys (optional DNS-subdomain prefix, then a name) and values. */
+const LABEL_NAME = '[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?';
+const LABEL_KEY = new RegExp(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?${LABEL_NAME}$`);
+const LABEL_VALUE = new RegExp(`^(${LABEL_NAME})?$`);
+
+/** `key=value,key=value` into labels; each bad entry is a problem naming the flag. */
+function parseLabels(flag: string, text: string, problems: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  const entries = text.split(',').map((e) => e.trim());
+  for (const entry of entries.filter((e) => e !== '')) {
+    const eq = entry.indexOf('=');
+    const key = eq < 0 ? entry : entry.slice(0, eq).trim();
+    const value = eq < 0 ? '' : entry.slice(eq + 1).trim();
+    if (eq < 0 || !LABEL_KEY.test(key) || key.length > 317 || !LABEL_VALUE.test(value)) {
+      problems.push(`${flag}: ${JSON.stringify(entry)} is not key=value with a valid Kubernetes label key and value`);
+    } else if (key === 'app.kubernetes.io/managed-by') {
+      problems.push(`${flag}: app.kubernetes.io/managed-by is set by the operator itself`);
+    } else {
+      labels[key] = value;
+    }
+  }
+  return labels;
 }

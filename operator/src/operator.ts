@@ -3,6 +3,8 @@ import { type Logger, pino } from 'pino';
 import type { OperatorConfig } from './config.js';
 import { eventTopicController } from './controllers/eventtopic/controller.js';
 import type { TopicAdminPort } from './controllers/eventtopic/reconciler.js';
+import { scrapeController } from './controllers/scrape/controller.js';
+import { ScrapeMetrics } from './controllers/scrape/metrics.js';
 import { kubeEventRecorder } from './runtime/events.js';
 import { loadKubeConfig, makeKubeClients } from './runtime/kube.js';
 import { type Manager, startManager } from './runtime/manager.js';
@@ -59,6 +61,7 @@ export async function startOperator(
   const clients = makeKubeClients(loadKubeConfig(config.kubeconfig));
   const metrics = new OperatorMetrics();
   const admin = config.mode === 'direct' ? lazyTopicAdmin(config, logger) : undefined;
+  const scrapeMetrics = config.scrape ? new ScrapeMetrics(metrics.registry) : undefined;
   const recorder = kubeEventRecorder({
     api: clients.events,
     controller: 'ecom.dev/ecom-operator',
@@ -94,6 +97,23 @@ export async function startOperator(
         watchSilenceMs: config.watchSilenceSeconds * 1000,
         concurrency: config.concurrency,
       }),
+      ...(scrapeMetrics
+        ? [
+            scrapeController({
+              clients,
+              namespace: config.namespace,
+              monitorLabels: config.scrapeMonitorLabels,
+              crdCheckMs: config.scrapeCrdCheckSeconds * 1000,
+              recorder,
+              metrics,
+              scrapeMetrics,
+              logger: logger.child({ controller: 'scrape' }),
+              resyncMs: config.resyncSeconds * 1000,
+              watchSilenceMs: config.watchSilenceSeconds * 1000,
+              concurrency: config.concurrency,
+            }),
+          ]
+        : []),
     ],
   });
 

@@ -25,6 +25,9 @@ export function testOperatorConfig(namespace: string, overrides: Partial<Operato
     watchSilenceSeconds: 45,
     concurrency: 4,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    scrape: false,
+    scrapeMonitorLabels: {},
+    scrapeCrdCheckSeconds: 60,
     ...overrides,
   };
 }
