@@ -4,6 +4,7 @@
 #
 #   ecom order|payment|inventory|shipping|notification|analytics   a service (config from env)
 #   ecom operator [--mode strimzi --strimzi-cluster NAME ...]      the operator (flags: operator --help)
+#   ecom replay [--consumer-group G --dry-run ...]                 dead-letter replay (flags: replay --help)
 #   ecom help                                                      this text
 #
 # ECOM_HOME (default /app) is where the image keeps the workspaces. ECOM_WATCH=1 (set by the image's
@@ -13,7 +14,7 @@ set -eu
 ECOM_HOME="${ECOM_HOME:-/app}"
 
 usage() {
-  sed -n '4,7p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 component="${1:-}"
@@ -28,12 +29,17 @@ case "$component" in
     main="$ECOM_HOME/operator/dist/main.js"
     watch="$ECOM_HOME/operator/dist $ECOM_HOME/services/kit/dist"
     ;;
+  replay)
+    shift
+    main="$ECOM_HOME/operator/dist/replay/main.js"
+    watch="$ECOM_HOME/operator/dist $ECOM_HOME/services/kit/dist"
+    ;;
   help | -h | --help)
     usage
     exit 0
     ;;
   "")
-    echo "ecom: which component? (order, payment, inventory, shipping, notification, analytics, operator)" >&2
+    echo "ecom: which component? (order, payment, inventory, shipping, notification, analytics, operator, replay)" >&2
     usage >&2
     exit 64
     ;;

@@ -10,7 +10,7 @@
 #   prod     the manifests, `npm ci --omit=dev --ignore-scripts`, then the compiled dist/,
 #            migrations/ and schemas/events copied from build; the entrypoint as /usr/local/bin/ecom
 # Checks on the result: no dev dependency and no TypeScript source in it; `ecom operator --help`
-# prints the operator's usage; an unknown component exits 64; `ecom order` (no DATABASE_URL, so
+# and `ecom replay --help` print their usage; an unknown component exits 64; `ecom order` (no DATABASE_URL, so
 # embedded PGlite; KAFKA_BROKERS or the local broker 127.0.0.1:19092) answers /healthz, /readyz and
 # /metrics, run from `/` with a minimal environment so nothing resolves from the repository; SIGTERM
 # ends it cleanly.
@@ -148,6 +148,12 @@ ENV_EXTRA=()
 out="$(in_image operator --help)" || die "ecom operator --help exited $?"
 grep -q -- '--strimzi-cluster' <<<"$out" || die "ecom operator --help did not print the operator's usage: $out"
 grep -q -- '--metrics-port' <<<"$out" || die "ecom operator --help misses --metrics-port: $out"
+
+step "entrypoint: ecom replay --help, and a bad flag exits 2 naming it"
+out="$(in_image replay --help)" || die "ecom replay --help exited $?"
+grep -q -- '--consumer-group' <<<"$out" || die "ecom replay --help did not print the replay's usage: $out"
+set +e; err="$(in_image replay --brokers=127.0.0.1:1 --rate=0 2>&1 >/dev/null)"; code=$?; set -e
+[ "$code" = 2 ] && grep -q -- '--rate must be a whole number' <<<"$err" || die "ecom replay --rate=0: exit $code, $err"
 
 step "entrypoint: an unknown component is refused"
 set +e; in_image nosuchcomponent >/dev/null 2>&1; code=$?; set -e
