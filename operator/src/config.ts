@@ -38,13 +38,15 @@ export interface OperatorConfig {
 
 export const USAGE = `Usage: ecom-operator [flags]
 
-Reconciles ecom.dev EventTopic resources into Kafka topics (directly or through Strimzi).
+Reconciles ecom.dev EventTopic resources into Kafka topics (directly or through Strimzi), and
+scales ConsumerAutoscaler targets on their consumer group's lag.
 
 Flags:
   --kubeconfig PATH              kubeconfig to use (default: KUBECONFIG, ~/.kube/config, in-cluster)
   --namespace NS                 watch only this namespace (default: all namespaces)
   --mode direct|strimzi          direct: Kafka Admin API; strimzi: write KafkaTopic resources (default: direct)
-  --kafka-brokers HOST:PORT,...  Kafka bootstrap brokers, direct mode (default: $KAFKA_BROKERS)
+  --kafka-brokers HOST:PORT,...  Kafka bootstrap brokers: topics in direct mode, consumer lag for
+                                 ConsumerAutoscalers in either mode (default: $KAFKA_BROKERS)
   --strimzi-cluster NAME         strimzi.io/cluster label of the KafkaTopics, strimzi mode (required there)
   --fit-replication-to-brokers   cap replicationFactor and min.insync.replicas at the broker count (dev clusters)
   --metrics-port PORT            port of /metrics, /healthz and /readyz (default: 8080)

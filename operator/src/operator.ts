@@ -1,6 +1,9 @@
 import type { TopicAdmin } from '@ecom/kit';
 import { type Logger, pino } from 'pino';
 import type { OperatorConfig } from './config.js';
+import { consumerAutoscalerController } from './controllers/consumerautoscaler/controller.js';
+import { AutoscalerMetrics } from './controllers/consumerautoscaler/metrics.js';
+import type { LagReaderPort } from './controllers/consumerautoscaler/reconciler.js';
 import { eventTopicController } from './controllers/eventtopic/controller.js';
 import type { TopicAdminPort } from './controllers/eventtopic/reconciler.js';
 import { scrapeController } from './controllers/scrape/controller.js';
@@ -17,7 +20,8 @@ export interface OperatorHandle extends Manager {
 /**
  * Connects to Kafka lazily: opened on first use and re-opened after a failure, so the operator
  * starts (and reports, through status and retries) while Kafka is down rather than crashing. The
- * kit (and kafkajs with it) is loaded only in direct mode.
+ * kit (and kafkajs with it) is loaded only when the operator has Kafka brokers (direct mode needs
+ * them for topics, and the autoscaler in either mode for lag).
  */
 function lazyTopicAdmin(config: OperatorConfig, logger: Logger) {
   let opening: Promise<TopicAdmin> | undefined;
@@ -40,8 +44,13 @@ function lazyTopicAdmin(config: OperatorConfig, logger: Logger) {
     apply: async (action) => (await get()).apply(action),
     deleteTopic: async (name) => (await get()).deleteTopic(name),
   };
+  const lagReader: LagReaderPort = {
+    groupOffsets: async (group, topics) => (await get()).groupOffsets(group, topics),
+    recordTimestamps: async (positions) => (await get()).recordTimestamps(positions),
+  };
   return {
     port,
+    lagReader,
     async close() {
       const admin = await opening?.catch(() => undefined);
       opening = undefined;
@@ -60,7 +69,8 @@ export async function startOperator(
     pino({ level: config.logLevel, base: { service: 'ecom-operator' }, timestamp: pino.stdTimeFunctions.isoTime });
   const clients = makeKubeClients(loadKubeConfig(config.kubeconfig));
   const metrics = new OperatorMetrics();
-  const admin = config.mode === 'direct' ? lazyTopicAdmin(config, logger) : undefined;
+  const admin = config.kafkaBrokers.length > 0 ? lazyTopicAdmin(config, logger) : undefined;
+  const autoscalerMetrics = new AutoscalerMetrics(metrics.registry);
   const scrapeMetrics = config.scrape ? new ScrapeMetrics(metrics.registry) : undefined;
   const recorder = kubeEventRecorder({
     api: clients.events,
@@ -87,12 +97,24 @@ export async function startOperator(
         clients,
         namespace: config.namespace,
         mode: config.mode,
-        admin: admin?.port,
+        admin: config.mode === 'direct' ? admin?.port : undefined,
         strimziCluster: config.strimziCluster,
         fitReplicationToBrokers: config.fitReplicationToBrokers,
         recorder,
         metrics,
         logger: logger.child({ controller: 'eventtopic' }),
+        resyncMs: config.resyncSeconds * 1000,
+        watchSilenceMs: config.watchSilenceSeconds * 1000,
+        concurrency: config.concurrency,
+      }),
+      consumerAutoscalerController({
+        clients,
+        namespace: config.namespace,
+        lagReader: admin?.lagReader,
+        recorder,
+        metrics,
+        autoscalerMetrics,
+        logger: logger.child({ controller: 'consumerautoscaler' }),
         resyncMs: config.resyncSeconds * 1000,
         watchSilenceMs: config.watchSilenceSeconds * 1000,
         concurrency: config.concurrency,

@@ -1,8 +1,12 @@
+import { consumerAutoscalerCrd } from './consumerautoscaler.js';
 import type { CustomResourceDescription } from './crd.js';
+import { deadLetterReplayCrd } from './deadletterreplay.js';
 import { eventTopicCrd } from './eventtopic.js';
 
 export * from './condition.js';
+export * from './consumerautoscaler.js';
 export * from './crd.js';
+export * from './deadletterreplay.js';
 export * from './eventtopic.js';
 export * from './meta.js';
 
@@ -12,4 +16,6 @@ export * from './meta.js';
  */
 export const CRDS: readonly CustomResourceDescription<unknown, unknown>[] = [
   eventTopicCrd as CustomResourceDescription<unknown, unknown>,
+  consumerAutoscalerCrd as CustomResourceDescription<unknown, unknown>,
+  deadLetterReplayCrd as CustomResourceDescription<unknown, unknown>,
 ];

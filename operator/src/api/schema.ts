@@ -62,7 +62,9 @@ function defined(json: Record<string, unknown>): JsonSchema {
   ) as JsonSchema;
 }
 
-export function string(opts: Common & { pattern?: string; minLength?: number; maxLength?: number; format?: string }) {
+export function string(
+  opts: Common & { pattern?: string; minLength?: number; maxLength?: number; format?: string; default?: string },
+) {
   return node<string>(defined({ type: 'string', ...opts }));
 }
 
@@ -103,11 +105,12 @@ type Flatten<T> = { [K in keyof T]: T[K] };
 
 /**
  * An object with named properties. `required` lists the keys that must be present; the others are
- * optional in the TS type too.
+ * optional in the TS type too. `default: {}` makes the API server fill in the defaults of its
+ * fields when the object itself is left out (defaults apply only inside objects that exist).
  */
 export function object<P extends Props, const R extends keyof P & string = never>(
   properties: P,
-  opts: Common & { required?: readonly R[] },
+  opts: Common & { required?: readonly R[]; default?: Record<string, never> },
 ) {
   const { required, ...rest } = opts;
   const json = defined({

@@ -1,5 +1,4 @@
 import { EVENT_TOPIC_KIND } from '@ecom/kit/topics';
-import { type KubernetesListObject, type KubernetesObject, makeInformer } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ECOM_GROUP, ECOM_VERSION, eventTopicCrd, type OperatorMode } from '../../api/eventtopic.js';
 import { objectKey } from '../../api/meta.js';
@@ -7,6 +6,7 @@ import { Controller, type WatchSource } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import type { KubeClients } from '../../runtime/kube.js';
 import type { OperatorMetrics } from '../../runtime/metrics.js';
+import { customResourceSource } from '../../runtime/sources.js';
 import { KAFKA_TOPIC_GROUP, KAFKA_TOPIC_PLURAL, KAFKA_TOPIC_VERSION } from './kafka-topic.js';
 import { eventTopicKube } from './kube-api.js';
 import { eventTopicReconciler, type TopicAdminPort } from './reconciler.js';
@@ -28,31 +28,6 @@ export interface EventTopicControllerOptions {
 
 /** Label the operator puts on its KafkaTopics, so it watches only those. */
 const MANAGED_BY_SELECTOR = 'app.kubernetes.io/managed-by=ecom-operator';
-
-/** A list + watch source for one custom resource, in one namespace or all. */
-function customResourceSource(
-  clients: KubeClients,
-  r: { group: string; version: string; plural: string },
-  namespace: string | undefined,
-  keysFor: WatchSource['keysFor'],
-  labelSelector?: string,
-): WatchSource {
-  const path = namespace
-    ? `/apis/${r.group}/${r.version}/namespaces/${namespace}/${r.plural}`
-    : `/apis/${r.group}/${r.version}/${r.plural}`;
-  const list = async () =>
-    (namespace
-      ? await clients.customObjects.listNamespacedCustomObject({ ...r, namespace, labelSelector })
-      : await clients.customObjects.listClusterCustomObject({
-          ...r,
-          labelSelector,
-        })) as KubernetesListObject<KubernetesObject>;
-  return {
-    name: `${r.plural}.${r.group}`,
-    factory: () => makeInformer(clients.config, path, list, labelSelector),
-    keysFor,
-  };
-}
 
 /** The EventTopic controller: watches EventTopics (and, in strimzi mode, the KafkaTopics it owns). */
 export function eventTopicController(options: EventTopicControllerOptions): Controller {
