@@ -2,6 +2,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildHttpApp } from './app.js';
+import { problemResponses } from './schemas.js';
 
 type App = Awaited<ReturnType<typeof buildHttpApp>>;
 let app: App;
@@ -31,7 +32,7 @@ describe('docs', () => {
               customerId: { type: 'string', format: 'uuid', example: '3f1c7a52-8d0e-4f59-a2a4-6c1f2f0b9d11' },
             },
           },
-          response: { 201: { type: 'object', properties: { orderId: { type: 'string' } } } },
+          response: { 201: { type: 'object', properties: { orderId: { type: 'string' } } }, ...problemResponses(400) },
         },
       },
       async (_req, reply) => reply.code(201).send({ orderId: 'o-1' }),
@@ -46,7 +47,11 @@ describe('docs', () => {
       required: ['customerId'],
       properties: { customerId: { type: 'string', format: 'uuid' } },
     });
-    expect(post.responses['201']).toBeDefined();
+    expect(post.responses['201'].content['application/json']).toBeDefined();
+    // What the problem handler sends, so a client (or Schemathesis) finds the type it receives.
+    expect(Object.keys(post.responses['400'].content)).toEqual(['application/problem+json']);
+    expect(post.responses['400'].content['application/problem+json'].schema.properties.errors).toBeDefined();
+    expect(Object.keys(doc.paths['/readyz'].get.responses['503'].content)).toEqual(['application/problem+json']);
     expect(doc.paths['/readyz'].get).toBeDefined();
 
     const ui = await app.inject({ method: 'GET', url: '/docs' });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { sendProblem } from './problem.js';
 import { problem } from './problem-details.js';
 import { rootPlugin } from './root-plugin.js';
-import { problemSchema } from './schemas.js';
+import { problemResponse, problemSchema } from './schemas.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -77,7 +77,7 @@ export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async 
         tags: ['ops'],
         response: {
           200: { type: 'object', properties: { status: { type: 'string' }, checks: checksSchema } },
-          503: { ...problemSchema, properties: { ...problemSchema.properties, checks: checksSchema } },
+          503: problemResponse({ ...problemSchema, properties: { ...problemSchema.properties, checks: checksSchema } }),
         },
       },
     },

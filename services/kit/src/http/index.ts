@@ -11,6 +11,7 @@ export {
   limitParam,
   listSchema,
   moneySchema,
+  problemResponse,
   problemResponses,
   problemSchema,
   uuidParams,

@@ -124,6 +124,29 @@ describe('problem+json errors', () => {
     expect(expectProblem(bad, 400).errors).toEqual([{ field: '/limit', message: 'must be <= 100', in: 'querystring' }]);
   });
 
+  it('400 naming each field that holds U+0000 (PostgreSQL text cannot), in body, querystring and params', async () => {
+    await build();
+    app.get(
+      '/api/products/:productId',
+      { schema: { params: { type: 'object', properties: { productId: { type: 'string' } } } } },
+      async () => ({ found: true }),
+    );
+    const body = await app.inject({
+      method: 'POST',
+      url: '/api/orders',
+      payload: { customerId: '3f1c7a52-8d0e-4f59-a2a4-6c1f2f0b9d11', items: [{ productId: 'p\u0000', quantity: 1 }] },
+    });
+    expect(expectProblem(body, 400).errors).toEqual([
+      { field: '/items/0/productId', message: 'must not contain the NUL character (U+0000)', in: 'body' },
+    ]);
+    const query = await app.inject({ method: 'GET', url: '/api/orders?status=a%00b' });
+    expect(expectProblem(query, 400).errors).toMatchObject([{ field: '/status/0', in: 'querystring' }]);
+    const params = await app.inject({ method: 'GET', url: '/api/products/a%00b' });
+    expect(expectProblem(params, 400).errors).toMatchObject([{ field: '/productId', in: 'params' }]);
+    expect((await app.inject({ method: 'GET', url: '/api/products/ab' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/orders?status=ab' })).statusCode).toBe(200);
+  });
+
   it('413 for a body over the limit', async () => {
     await build();
     const res = await app.inject({

@@ -1,5 +1,6 @@
 // JSON Schema fragments the services' routes share: they validate requests and document the APIs at /docs.
 import { MONEY_PATTERN } from '../money.js';
+import { PROBLEM_CONTENT_TYPE } from './problem.js';
 
 /** RFC 9457 body of every 4xx/5xx the kit's problem handler sends; declared on routes so /docs shows it. */
 export const problemSchema = {
@@ -21,9 +22,20 @@ export const problemSchema = {
   },
 } as const;
 
-/** `{ 400: problemSchema, 404: problemSchema, ... }` for a route's `response`. */
-export function problemResponses<S extends number>(...statuses: S[]): Record<S, typeof problemSchema> {
-  return Object.fromEntries(statuses.map((status) => [status, problemSchema])) as Record<S, typeof problemSchema>;
+/**
+ * A route `response` entry for a problem body, documented under application/problem+json: the
+ * content type sendProblem sends (a bare schema would be documented as application/json).
+ */
+export function problemResponse<S extends { description: string }>(schema: S) {
+  return { description: schema.description, content: { [PROBLEM_CONTENT_TYPE]: { schema } } } as const;
+}
+
+type ProblemResponse = ReturnType<typeof problemResponse<typeof problemSchema>>;
+
+/** `{ 400: <problem>, 404: <problem>, ... }` for a route's `response`. */
+export function problemResponses<S extends number>(...statuses: S[]): Record<S, ProblemResponse> {
+  const response = problemResponse(problemSchema);
+  return Object.fromEntries(statuses.map((status) => [status, response])) as Record<S, ProblemResponse>;
 }
 
 /** A decimal amount in major units, as a string (the wire format of the `money` module). */

@@ -1,6 +1,7 @@
 import { Ajv, type AnySchema, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyServerOptions } from 'fastify';
+import { nulCharacterErrors } from './nul-characters.js';
 
 type SchemaController = NonNullable<FastifyServerOptions['schemaController']>;
 
@@ -30,6 +31,20 @@ function createAjv(externalSchemas: Record<string, unknown>, coerceTypes: Option
 }
 
 /**
+ * The schema's verdict, then no U+0000 in any string (nulCharacterErrors), reported as more
+ * Ajv errors. Fastify passes a context and reads `schemaEnv` (for root coercion) and `errors`.
+ */
+function rejectingNul(validate: ValidateFunction): ValidateFunction {
+  const check = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+    const valid = validate(data, context);
+    const nul = nulCharacterErrors(data);
+    check.errors = nul.length > 0 ? [...(validate.errors ?? []), ...nul] : validate.errors;
+    return valid && nul.length === 0;
+  }) as ValidateFunction;
+  return Object.assign(check, { schema: validate.schema, schemaEnv: validate.schemaEnv });
+}
+
+/**
  * Two Ajv instances: querystring, params and headers arrive as strings, so they are coerced
  * ('array' also turns `?status=a` into `['a']` where an array is expected); a JSON body has
  * real types, and coercing it would accept `"quantity": "2"` from a client that is wrong.
@@ -46,7 +61,7 @@ export const schemaController: SchemaController = {
         // A schema with an $id compiles once per instance; a second route reusing it gets the cached one.
         const id = typeof schema === 'object' && schema !== null && '$id' in schema ? schema.$id : undefined;
         const stored = typeof id === 'string' ? ajv.getSchema(id) : undefined;
-        return stored ?? ajv.compile(schema);
+        return rejectingNul(stored ?? ajv.compile(schema));
       };
       // The published ValidatorFactory type describes Ajv's compile, not the route-def
       // compiler Fastify actually calls; the cast bridges that known typing mismatch.
