@@ -1,21 +1,20 @@
 // The db module against the real PostgreSQL server (started by the integration global setup,
 // DATABASE_URL) and against embedded PGlite: both must behave the same.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log.js';
+import { testDatabaseUrl } from '../testing/infra.js';
 import { DbError, type MigrationSource, migrate, openDb, type SessionDb } from './index.js';
 
 const logger = createLogger('db-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl && process.env.CI === 'true') {
-  throw new Error('DATABASE_URL is not set: in CI the integration global setup must start PostgreSQL');
-}
 
 const kitSource: MigrationSource = { name: 'kit', dir: fileURLToPath(new URL('../../migrations/', import.meta.url)) };
+// The kit's own migrations, whatever their number: these tests are about the service source.
+const kitFiles = (await readdir(kitSource.dir)).filter((file) => file.endsWith('.sql')).sort();
 
 // A service source whose files fail or leave a trace when applied twice: 001 creates tables
 // without IF NOT EXISTS, 003 counts its own runs (and sleeps, so racing replicas overlap).
@@ -43,7 +42,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Backend {
   name: 'postgres' | 'pglite';
-  enabled: boolean;
   open(schema: string): Promise<SessionDb>;
   /** N handles on one schema, as N replicas would have: N pools on pg; PGlite has only the one. */
   replicas(schema: string, n: number): Promise<SessionDb[]>;
@@ -60,16 +58,17 @@ async function track(db: SessionDb): Promise<SessionDb> {
 const backends: Backend[] = [
   {
     name: 'postgres',
-    enabled: Boolean(databaseUrl),
-    open: async (schema) => track(await openDb({ url: databaseUrl, schema, poolSize: 5 }, logger)),
+    // The integration global setup always starts PostgreSQL; without it this fails, saying so.
+    open: async (schema) => track(await openDb({ url: testDatabaseUrl(), schema, poolSize: 5 }, logger)),
     replicas: async (schema, n) =>
       Promise.all(
-        Array.from({ length: n }, async () => track(await openDb({ url: databaseUrl, schema, poolSize: 2 }, logger))),
+        Array.from({ length: n }, async () =>
+          track(await openDb({ url: testDatabaseUrl(), schema, poolSize: 2 }, logger)),
+        ),
       ),
   },
   {
     name: 'pglite',
-    enabled: true,
     open: async (schema) => track(await openDb({ schema }, logger)),
     replicas: async (schema, n) => {
       const db = await track(await openDb({ schema }, logger));
@@ -90,151 +89,156 @@ async function count(db: SessionDb, table: string): Promise<string | undefined> 
 }
 
 describe.each(backends)('db on $name', (backend) => {
-  describe.skipIf(!backend.enabled)('(needs DATABASE_URL)', () => {
-    it('applies each migration exactly once when 5 replicas migrate at the same time', async () => {
-      const schema = uniqueSchema();
-      const source = await serviceSource();
-      const dbs = await backend.replicas(schema, 5);
-      const results = await Promise.all(dbs.map((db) => migrate(db, { schema, sources: [kitSource, source] })));
+  it('applies each migration exactly once when 5 replicas migrate at the same time', async () => {
+    const schema = uniqueSchema();
+    const source = await serviceSource();
+    const dbs = await backend.replicas(schema, 5);
+    const results = await Promise.all(dbs.map((db) => migrate(db, { schema, sources: [kitSource, source] })));
 
-      const expected = ['kit/001_kit.sql', 'svc/001_items.sql', 'svc/002_items_note.sql', 'svc/003_count.sql'];
-      expect(results.flat().sort()).toEqual(expected);
-      expect(results.filter((applied) => applied.length > 0)).toHaveLength(1);
-      const db = dbs[0] as SessionDb;
-      expect(await count(db, 'migration_runs')).toBe('1');
-      const { rows } = await db.query<{ source: string; version: number; name: string }>(
-        'SELECT source, version, name FROM schema_migrations ORDER BY source, version',
+    const expected = [
+      ...kitFiles.map((file) => `kit/${file}`),
+      'svc/001_items.sql',
+      'svc/002_items_note.sql',
+      'svc/003_count.sql',
+    ];
+    expect(results.flat().sort()).toEqual(expected);
+    expect(results.filter((applied) => applied.length > 0)).toHaveLength(1);
+    const db = dbs[0] as SessionDb;
+    expect(await count(db, 'migration_runs')).toBe('1');
+    const { rows } = await db.query<{ source: string; version: number; name: string }>(
+      'SELECT source, version, name FROM schema_migrations ORDER BY source, version',
+    );
+    expect(rows.filter((r) => r.source === 'kit').map((r) => r.version)).toEqual(
+      kitFiles.map((file) => Number.parseInt(file, 10)),
+    );
+    expect(rows.filter((r) => r.source === 'svc')).toEqual([
+      { source: 'svc', version: 1, name: 'items' },
+      { source: 'svc', version: 2, name: 'items_note' },
+      { source: 'svc', version: 3, name: 'count' },
+    ]);
+    // The kit's tables are there, in the service's schema.
+    const tables = await db.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
+      [schema],
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining(['idempotency_keys', 'inbox', 'items', 'outbox', 'schema_migrations']),
+    );
+    // Running again later applies nothing.
+    expect(await migrate(db, { schema, sources: [kitSource, source] })).toEqual([]);
+  });
+
+  it('refuses to migrate when an applied file was edited, naming it', async () => {
+    const schema = uniqueSchema();
+    const source = await serviceSource();
+    const db = await backend.open(schema);
+    await migrate(db, { schema, sources: [kitSource, source] });
+
+    await writeFile(join(source.dir, '002_items_note.sql'), 'ALTER TABLE items ADD COLUMN note varchar(10);');
+    await expect(migrate(db, { schema, sources: [kitSource, source] })).rejects.toThrow(
+      /refusing to migrate: svc\/002_items_note\.sql changed after being applied/,
+    );
+    // The lock was released: with the original text back, migrate runs (and has nothing to do).
+    await writeFile(join(source.dir, '002_items_note.sql'), serviceFiles['002_items_note.sql'] as string);
+    expect(await migrate(db, { schema, sources: [kitSource, source] })).toEqual([]);
+  });
+
+  it('rolls a failing migration back and names it', async () => {
+    const schema = uniqueSchema();
+    const source = await serviceSource();
+    await writeFile(join(source.dir, '004_broken.sql'), 'CREATE TABLE half (x int);\nSELECT * FROM no_such_table;');
+    const db = await backend.open(schema);
+    await expect(migrate(db, { schema, sources: [kitSource, source] })).rejects.toThrow(
+      new RegExp(`migration svc/004_broken\\.sql failed in schema "${schema}" \\(rolled back\\).*no_such_table`),
+    );
+    const { rows } = await db.query("SELECT to_regclass('half') AS half");
+    expect(rows).toEqual([{ half: null }]);
+    expect(await count(db, 'schema_migrations')).toBe(String(kitFiles.length + 3));
+  });
+
+  it('rolls back everything when the transaction function throws', async () => {
+    const db = await migrated(backend);
+    const boom = new Error('boom');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO items (id, label) VALUES (1, 'gone')");
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
+    expect(await count(db, 'items')).toBe('0');
+  });
+
+  it('reports a COMMIT that turned into a ROLLBACK instead of losing the write quietly', async () => {
+    const db = await migrated(backend);
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query("INSERT INTO items (id, label) VALUES (1, 'lost')");
+        await tx.query('SELECT 1 / 0').catch(() => undefined);
+        return 'looked fine';
+      }),
+    ).rejects.toThrow(/roll/i);
+    expect(await count(db, 'items')).toBe('0');
+  });
+
+  it('keeps a rolled-back transaction apart from work done beside it', async () => {
+    const db = await migrated(backend);
+    const failing = db.transaction(async (tx) => {
+      await tx.query("INSERT INTO items (id, label) VALUES (1, 'rolled back')");
+      await sleep(30);
+      throw new Error('boom');
+    });
+    const beside = db.query("INSERT INTO items (id, label) VALUES (2, 'kept')");
+    await expect(failing).rejects.toThrow('boom');
+    await beside;
+    const { rows } = await db.query('SELECT id, label FROM items');
+    expect(rows).toEqual([{ id: 2, label: 'kept' }]);
+  });
+
+  it('keeps schemas apart: same table name, separate data', async () => {
+    const [a, b] = await Promise.all([migrated(backend), migrated(backend)]);
+    await a.query("INSERT INTO items (id, label) VALUES (1, 'in a')");
+    await b.query("INSERT INTO items (id, label) VALUES (1, 'in b')");
+    expect((await a.query('SELECT label FROM items')).rows).toEqual([{ label: 'in a' }]);
+    expect((await b.query('SELECT label FROM items')).rows).toEqual([{ label: 'in b' }]);
+    for (const db of [a, b]) {
+      const { rows } = await db.query<{ table_schema: string }>(
+        "SELECT table_schema FROM information_schema.tables WHERE table_name = 'items'",
       );
-      expect(rows).toEqual([
-        { source: 'kit', version: 1, name: 'kit' },
-        { source: 'svc', version: 1, name: 'items' },
-        { source: 'svc', version: 2, name: 'items_note' },
-        { source: 'svc', version: 3, name: 'count' },
-      ]);
-      // The kit's tables are there, in the service's schema.
-      const tables = await db.query<{ table_name: string }>(
-        'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
-        [schema],
-      );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(
-        expect.arrayContaining(['idempotency_keys', 'inbox', 'items', 'outbox', 'schema_migrations']),
-      );
-      // Running again later applies nothing.
-      expect(await migrate(db, { schema, sources: [kitSource, source] })).toEqual([]);
-    });
+      expect(rows.map((r) => r.table_schema)).toContain(db.schema);
+      expect(rows.map((r) => r.table_schema)).not.toContain('public');
+    }
+  });
 
-    it('refuses to migrate when an applied file was edited, naming it', async () => {
-      const schema = uniqueSchema();
-      const source = await serviceSource();
-      const db = await backend.open(schema);
-      await migrate(db, { schema, sources: [kitSource, source] });
+  it('parses int8 and numeric as strings and bytea as a Buffer', async () => {
+    const db = await backend.open(uniqueSchema());
+    const { rows } = await db.query<{ big: unknown; small: unknown; money: unknown; bytes: unknown }>(
+      "SELECT 9007199254740993::int8 AS big, 42::int4 AS small, 12.30::numeric AS money, '\\x0102ff'::bytea AS bytes",
+    );
+    expect(rows[0]).toEqual({ big: '9007199254740993', small: 42, money: '12.30', bytes: Buffer.from([1, 2, 255]) });
+    expect(Buffer.isBuffer(rows[0]?.bytes)).toBe(true);
+  });
 
-      await writeFile(join(source.dir, '002_items_note.sql'), 'ALTER TABLE items ADD COLUMN note varchar(10);');
-      await expect(migrate(db, { schema, sources: [kitSource, source] })).rejects.toThrow(
-        /refusing to migrate: svc\/002_items_note\.sql changed after being applied/,
-      );
-      // The lock was released: with the original text back, migrate runs (and has nothing to do).
-      await writeFile(join(source.dir, '002_items_note.sql'), serviceFiles['002_items_note.sql'] as string);
-      expect(await migrate(db, { schema, sources: [kitSource, source] })).toEqual([]);
-    });
+  it('puts the schema, the statement and the SQLSTATE in query errors', async () => {
+    const schema = uniqueSchema();
+    const db = await backend.open(schema);
+    const error = await db.query('SELECT * FROM missing_table WHERE id = $1', [1]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DbError);
+    expect((error as DbError).code).toBe('42P01');
+    expect((error as DbError).message).toMatch(
+      new RegExp(
+        `failed in schema "${schema}": .*missing_table.*\\[statement: SELECT \\* FROM missing_table WHERE id = \\$1\\]`,
+      ),
+    );
+  });
 
-    it('rolls a failing migration back and names it', async () => {
-      const schema = uniqueSchema();
-      const source = await serviceSource();
-      await writeFile(join(source.dir, '004_broken.sql'), 'CREATE TABLE half (x int);\nSELECT * FROM no_such_table;');
-      const db = await backend.open(schema);
-      await expect(migrate(db, { schema, sources: [kitSource, source] })).rejects.toThrow(
-        new RegExp(`migration svc/004_broken\\.sql failed in schema "${schema}" \\(rolled back\\).*no_such_table`),
-      );
-      const { rows } = await db.query("SELECT to_regclass('half') AS half");
-      expect(rows).toEqual([{ half: null }]);
-      expect(await count(db, 'schema_migrations')).toBe('4');
-    });
+  it('refuses a migrate whose schema is not the Db schema', async () => {
+    const db = await backend.open(uniqueSchema());
+    await expect(migrate(db, { schema: 'other', sources: [] })).rejects.toThrow(/differs from the Db's schema/);
+  });
 
-    it('rolls back everything when the transaction function throws', async () => {
-      const db = await migrated(backend);
-      const boom = new Error('boom');
-      await expect(
-        db.transaction(async (tx) => {
-          await tx.query("INSERT INTO items (id, label) VALUES (1, 'gone')");
-          throw boom;
-        }),
-      ).rejects.toBe(boom);
-      expect(await count(db, 'items')).toBe('0');
-    });
-
-    it('reports a COMMIT that turned into a ROLLBACK instead of losing the write quietly', async () => {
-      const db = await migrated(backend);
-      await expect(
-        db.transaction(async (tx) => {
-          await tx.query("INSERT INTO items (id, label) VALUES (1, 'lost')");
-          await tx.query('SELECT 1 / 0').catch(() => undefined);
-          return 'looked fine';
-        }),
-      ).rejects.toThrow(/roll/i);
-      expect(await count(db, 'items')).toBe('0');
-    });
-
-    it('keeps a rolled-back transaction apart from work done beside it', async () => {
-      const db = await migrated(backend);
-      const failing = db.transaction(async (tx) => {
-        await tx.query("INSERT INTO items (id, label) VALUES (1, 'rolled back')");
-        await sleep(30);
-        throw new Error('boom');
-      });
-      const beside = db.query("INSERT INTO items (id, label) VALUES (2, 'kept')");
-      await expect(failing).rejects.toThrow('boom');
-      await beside;
-      const { rows } = await db.query('SELECT id, label FROM items');
-      expect(rows).toEqual([{ id: 2, label: 'kept' }]);
-    });
-
-    it('keeps schemas apart: same table name, separate data', async () => {
-      const [a, b] = await Promise.all([migrated(backend), migrated(backend)]);
-      await a.query("INSERT INTO items (id, label) VALUES (1, 'in a')");
-      await b.query("INSERT INTO items (id, label) VALUES (1, 'in b')");
-      expect((await a.query('SELECT label FROM items')).rows).toEqual([{ label: 'in a' }]);
-      expect((await b.query('SELECT label FROM items')).rows).toEqual([{ label: 'in b' }]);
-      for (const db of [a, b]) {
-        const { rows } = await db.query<{ table_schema: string }>(
-          "SELECT table_schema FROM information_schema.tables WHERE table_name = 'items'",
-        );
-        expect(rows.map((r) => r.table_schema)).toContain(db.schema);
-        expect(rows.map((r) => r.table_schema)).not.toContain('public');
-      }
-    });
-
-    it('parses int8 and numeric as strings and bytea as a Buffer', async () => {
-      const db = await backend.open(uniqueSchema());
-      const { rows } = await db.query<{ big: unknown; small: unknown; money: unknown; bytes: unknown }>(
-        "SELECT 9007199254740993::int8 AS big, 42::int4 AS small, 12.30::numeric AS money, '\\x0102ff'::bytea AS bytes",
-      );
-      expect(rows[0]).toEqual({ big: '9007199254740993', small: 42, money: '12.30', bytes: Buffer.from([1, 2, 255]) });
-      expect(Buffer.isBuffer(rows[0]?.bytes)).toBe(true);
-    });
-
-    it('puts the schema, the statement and the SQLSTATE in query errors', async () => {
-      const schema = uniqueSchema();
-      const db = await backend.open(schema);
-      const error = await db.query('SELECT * FROM missing_table WHERE id = $1', [1]).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(DbError);
-      expect((error as DbError).code).toBe('42P01');
-      expect((error as DbError).message).toMatch(
-        new RegExp(
-          `failed in schema "${schema}": .*missing_table.*\\[statement: SELECT \\* FROM missing_table WHERE id = \\$1\\]`,
-        ),
-      );
-    });
-
-    it('refuses a migrate whose schema is not the Db schema', async () => {
-      const db = await backend.open(uniqueSchema());
-      await expect(migrate(db, { schema: 'other', sources: [] })).rejects.toThrow(/differs from the Db's schema/);
-    });
-
-    it('answers ping', async () => {
-      const db = await backend.open(uniqueSchema());
-      await expect(db.ping()).resolves.toBeUndefined();
-    });
+  it('answers ping', async () => {
+    const db = await backend.open(uniqueSchema());
+    await expect(db.ping()).resolves.toBeUndefined();
   });
 });
 
@@ -274,7 +278,8 @@ describe('db on pglite: one connection', () => {
   });
 });
 
-describe.skipIf(!databaseUrl)('db on postgres: connection errors', () => {
+// Needs no server: it dials a port where none listens.
+describe('db on postgres: connection errors', () => {
   it('says which server it could not reach, without the password', async () => {
     await expect(openDb({ url: 'postgres://ecom:secret@127.0.0.1:1/ecom', schema: 'x' }, logger)).rejects.toThrow(
       /cannot reach PostgreSQL at postgres:\/\/ecom:\*\*\*@127\.0\.0\.1:1\/ecom \(schema "x"\)/,
