@@ -391,8 +391,8 @@ describe('server-side dry-run against the test kube-apiserver', () => {
 
   beforeAll(async () => {
     expect(existsSync(kubeconfig), `${kubeconfig} (the integration global setup starts kube-apiserver)`).toBe(true);
-    // Our CRDs and the test-only stand-ins for Strimzi's and the Prometheus Operator's.
-    for (const dir of ['k8s/crds', 'test/packaging/crds']) {
+    // Our CRDs and the real Strimzi and Prometheus Operator CRDs (vendored in test/crds/).
+    for (const dir of ['k8s/crds', 'test/crds/strimzi', 'test/crds/prometheus-operator']) {
       const r = await kubectl([
         'apply',
         '--server-side',

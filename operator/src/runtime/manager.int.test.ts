@@ -50,7 +50,7 @@ const kafkaTopicExists = (name: string) =>
 
 beforeAll(async () => {
   await ensureKubeApiserver();
-  await installCrds('k8s/crds', 'operator/test-crds');
+  await installCrds('k8s/crds', 'test/crds/strimzi');
   namespace = await createNamespace('et-runtime');
 });
 

@@ -1,6 +1,6 @@
-// EventTopic reconciliation in strimzi mode against the real kube-apiserver. No Strimzi runs: a
-// test-only KafkaTopic CRD (operator/test-crds/) stands in, and the test writes the KafkaTopic
-// status the way Strimzi's topic operator would.
+// EventTopic reconciliation in strimzi mode against the real kube-apiserver. No Strimzi runs: its
+// real KafkaTopic CRD (vendored in test/crds/strimzi/) is installed, and the test writes the
+// KafkaTopic status the way Strimzi's topic operator would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { EventTopic } from '../../api/eventtopic.js';
@@ -54,7 +54,7 @@ async function setKafkaTopicReady(name: string, status: 'True' | 'False', reason
 
 beforeAll(async () => {
   await ensureKubeApiserver();
-  await installCrds('k8s/crds', 'operator/test-crds');
+  await installCrds('k8s/crds', 'test/crds/strimzi');
   namespace = await createNamespace('et-strimzi');
   operator = await startTestOperator(
     testOperatorConfig(namespace, { mode: 'strimzi', strimziCluster: 'my-cluster', kafkaBrokers: [] }),
