@@ -16,7 +16,8 @@ npm run --silent generate:crds -w @ecom/operator -- --check
 npm run --silent check-settings
 
 # The integration tests' global setup starts the same pieces idempotently; doing it here first
-# shows the one-time builds (kube-apiserver, etcd, helm, tilt: ~20 min on 2 cores) as progress
+# shows the one-time builds (kube-apiserver, etcd, helm, tilt, prometheus-operator: ~25 min on 2
+# cores) and Debian's prometheus package install as progress
 # instead of a silent hook. Only the unit tests need none of it.
 if [[ " $* " != *" --project unit "* ]]; then
   step "provisioning the real components the integration tests use"
@@ -25,6 +26,8 @@ if [[ " $* " != *" --project unit "* ]]; then
   bash local/kube/kube.sh start
   bash local/tools/install.sh helm
   bash local/tools/install.sh tilt
+  bash local/tools/install.sh prometheus-operator
+  bash local/tools/install.sh prometheus
 fi
 
 step "running tests (vitest)"

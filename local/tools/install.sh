@@ -2,15 +2,19 @@
 # Build helm, k6 and tilt from the Go module proxy at pinned versions, cached in
 # ~/.cache/ecom/<tool>-<version>/ (a second run does not rebuild).
 #
-#   bash local/tools/install.sh [helm|k6|tilt|all]   (default: all; prints each binary's path)
+#   bash local/tools/install.sh [helm|k6|tilt|prometheus-operator|prometheus|all]
+#                                (default: all; prints each binary's path)
 #   bash local/tools/install.sh --print-dirs          (no build; the cache dirs, one a line)
 #
 # helm is a plain `GOBIN=... go install <pkg>@<version>`. Tilt's go.mod has
 # `replace` directives, which `go install pkg@version` refuses, so tilt is built
 # from a generated throwaway wrapper module that carries the same replaces; k6
-# uses such a wrapper too (see install_k6). Wrappers live next to the binary.
+# uses such a wrapper too (see install_k6), and so does prometheus-operator (its go.mod
+# replaces its own submodules). Wrappers live next to the binary. `prometheus` installs
+# Debian's prometheus package with apt-get (root), for the scrape tests.
 #
-# Env overrides: HELM_VERSION, K6_VERSION, TILT_VERSION, ECOM_CACHE (default ~/.cache/ecom),
+# Env overrides: HELM_VERSION, K6_VERSION, TILT_VERSION, PROMETHEUS_OPERATOR_VERSION,
+#                ECOM_CACHE (default ~/.cache/ecom),
 #                ECOM_BUILD_JOBS (go build -p, default 2), ECOM_NICE (default 10).
 set -euo pipefail
 
@@ -19,6 +23,10 @@ set -euo pipefail
 HELM_VERSION="${HELM_VERSION:-v4.3.1}"
 K6_VERSION="${K6_VERSION:-v2.2.0}"
 TILT_VERSION="${TILT_VERSION:-v0.37.1}"
+# v0.93.1: the newest prometheus-operator release whose three modules (the main one and its
+# pkg/apis/monitoring and pkg/client submodules) the Go module proxy serves here: v0.95.x's main
+# module and v0.94.x's pkg/client are refused. Its client-go (v0.36) matches local/kube's 1.36.
+PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.93.1}"
 ECOM_CACHE="${ECOM_CACHE:-$HOME/.cache/ecom}"
 ECOM_BUILD_JOBS="${ECOM_BUILD_JOBS:-2}"
 ECOM_NICE="${ECOM_NICE:-10}"
@@ -31,6 +39,7 @@ tool_dir() {
     helm) echo "$ECOM_CACHE/helm-$HELM_VERSION" ;;
     k6)   echo "$ECOM_CACHE/k6-$K6_VERSION" ;;
     tilt) echo "$ECOM_CACHE/tilt-$TILT_VERSION" ;;
+    prometheus-operator) echo "$ECOM_CACHE/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION" ;;
     *) die "unknown tool '$1'" ;;
   esac
 }
@@ -142,12 +151,45 @@ install_tilt() {
     github.com/tilt-dev/starlark-lsp
 }
 
+install_prometheus_operator() {
+  # Its go.mod replaces its own submodules (pkg/apis/monitoring, pkg/client) with ./ paths, which
+  # `go install pkg@version` refuses. The wrapper module drops those path replaces, so the submodules
+  # come from the proxy at the same tag (same code); version stamped as upstream's Makefile does.
+  local v="$PROMETHEUS_OPERATOR_VERSION" common=github.com/prometheus/common/version
+  build_tool prometheus-operator "$v" github.com/prometheus-operator/prometheus-operator/cmd/operator \
+    "-s -w -X $common.Version=${v#v} -X $common.Branch=release-${v#v} -X $common.BuildUser=ecom-local -X $common.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)" \
+    github.com/prometheus-operator/prometheus-operator
+}
+
+# Debian's prometheus package: the Prometheus server the scrape tests run on a port of their own.
+# Installs only the package's binaries and files (no recommended node exporter); where a service
+# manager runs, the package's own service may start too, which the tests do not use.
+install_prometheus() {
+  local bin; bin="$(command -v prometheus || true)"
+  if [ -z "$bin" ]; then
+    command -v apt-get >/dev/null 2>&1 || die "prometheus is not installed and there is no apt-get: install Prometheus 2.x so that \`prometheus\` is on PATH."
+    [ "$(id -u)" = 0 ] || die "prometheus is not installed; installing Debian's package needs root: sudo apt-get install --no-install-recommends prometheus"
+    log "installing Debian's prometheus package (apt-get update, then apt-get install --no-install-recommends prometheus)…"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || die "apt-get update failed (are Debian's package mirrors reachable?)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2 \
+      || die "apt-get install prometheus failed (see apt's output above)"
+    bin="$(command -v prometheus || true)"
+    [ -n "$bin" ] || die "the prometheus package was installed but \`prometheus\` is not on PATH"
+    log "installed $bin ($("$bin" --version 2>&1 | head -1))"
+  else
+    log "prometheus installed: $bin ($("$bin" --version 2>&1 | head -1))"
+  fi
+  echo "$bin"
+}
+
 case "${1:-all}" in
   helm) install_helm ;;
   k6) install_k6 ;;
   tilt) install_tilt ;;
-  all) install_helm; install_k6; install_tilt ;;
-  --print-dirs) for t in helm k6 tilt; do tool_dir "$t"; done ;;
-  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown tool '$1' (use helm, k6, tilt, all)" ;;
+  prometheus-operator) install_prometheus_operator ;;
+  prometheus) install_prometheus ;;
+  all) install_helm; install_k6; install_tilt; install_prometheus_operator; install_prometheus ;;
+  --print-dirs) for t in helm k6 tilt prometheus-operator; do tool_dir "$t"; done ;;
+  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown tool '$1' (use helm, k6, tilt, prometheus-operator, prometheus, all)" ;;
 esac

@@ -290,7 +290,52 @@ describe('rendered contents', () => {
     expect(cluster.some((o) => o.kind === 'ClusterRole' && o.metadata.name === 'ecom-operator')).toBe(true);
   });
 
-  it('renders ServiceMonitors on staging and the Grafana dashboard as valid JSON', async () => {
+  it('on staging, every workload serving /metrics opts into the operator scrape wiring (no static monitors)', async () => {
+    const staging = await objectsOf(VARIANTS.staging ?? []);
+    expect(staging.filter((o) => ['ServiceMonitor', 'PodMonitor'].includes(o.kind))).toEqual([]);
+    const deployments = staging.filter((o) => o.kind === 'Deployment');
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
+      [...SERVICES.map((s) => `ecom-${s}`), 'ecom-operator'].sort(),
+    );
+    for (const d of deployments) {
+      const where = `Deployment/${d.metadata.name}`;
+      expect(d.metadata.labels['ecom.dev/scrape'], where).toBe('true');
+      const port = d.metadata.annotations['ecom.dev/scrape-port'];
+      const ports = d.spec.template.spec.containers.flatMap((c: Obj) => (c.ports ?? []).map((p: Obj) => p.name));
+      expect(ports, `${where}: the annotated port ${port} is a container port`).toContain(port);
+      expect(d.metadata.annotations['ecom.dev/scrape-path'], where).toBe('/metrics');
+      expect(d.metadata.annotations['ecom.dev/scrape-interval'], where).toBe('30s');
+    }
+    const op = deployments.find((d) => d.metadata.name === 'ecom-operator');
+    const args: string[] = op?.spec.template.spec.containers[0].args;
+    expect(args).toContain('--scrape');
+    expect(args).toContain('--scrape-monitor-labels=release=kube-prometheus-stack');
+    const usage = readFileSync(resolve(repoRoot, 'operator/src/config.ts'), 'utf8');
+    for (const a of args.filter((x) => x.startsWith('--scrape'))) expect(usage).toContain(`  ${a.split('=')[0]} `);
+    const role = staging.find((o) => o.kind === 'Role' && o.metadata.name === 'ecom-operator');
+    const rules = role?.rules.map((r: Obj) => `${r.apiGroups.join(',')}/${r.resources.join(',')}:${r.verbs.join(',')}`);
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        'apps/deployments,statefulsets:get,list,watch',
+        '/services:get,list,watch',
+        'monitoring.coreos.com/podmonitors,servicemonitors:get,list,watch,create,patch,delete',
+      ]),
+    );
+  });
+
+  it('leaves scrape wiring off by default: no label, no flag, no RBAC for it', async () => {
+    const objects = await objectsOf([]);
+    for (const o of objects)
+      expect(o.metadata.labels?.['ecom.dev/scrape'], `${o.kind}/${o.metadata.name}`).toBeUndefined();
+    const op = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'ecom-operator');
+    expect(op?.spec.template.spec.containers[0].args).not.toContain('--scrape');
+    const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'ecom-operator');
+    const groups = role?.rules.flatMap((r: Obj) => r.apiGroups);
+    expect(groups).not.toContain('monitoring.coreos.com');
+    expect(groups).not.toContain('');
+  });
+
+  it('renders the Grafana dashboard as valid JSON', async () => {
     const staging = await objectsOf(VARIANTS.staging ?? []);
     expect(staging.filter((o) => o.kind === 'ServiceMonitor').map((o) => o.metadata.name)).toEqual([
       'ecom-services',
@@ -350,6 +395,9 @@ describe('rendered contents', () => {
     [['--set', 'topics[0].partitions=0'], '/topics/0/partitions'],
     [['--set', 'operator.mode=zookeeper'], '/operator/mode'],
     [['--set', 'servces.order.replicas=1'], 'servces'],
+    [['--set', 'metrics.scrape.interval=often'], '/metrics/scrape/interval'],
+    // helm's schema library reports a bad property name at a wrong path, so match its message.
+    [['--set', 'metrics.scrape.monitorLabels.bad key=x'], "invalid propertyName 'bad key'"],
     [['--set', 'postgresql.enabled=true', '--set', 'postgresql.password='], '/postgresql/password'],
   ])('rejects bad values through the schema: %j', async (args, path) => {
     const r = await render(args);
@@ -457,7 +505,7 @@ describe('server-side dry-run against the test kube-apiserver', () => {
   };
 
   it.each(Object.entries(VARIANTS))('accepts every object rendered with %s values', async (_name, args) => {
-    const r = await render([...args, '--set', 'metrics.serviceMonitor.enabled=true'], namespace);
+    const r = await render([...args, '--set', 'metrics.scrape.enabled=true'], namespace);
     expect(r.code, r.stderr).toBe(0);
     const count = parseObjects(r.stdout).length;
     const applied = await dryRun(r.stdout);
