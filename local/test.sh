@@ -26,6 +26,7 @@ if [[ " $* " != *" --project unit "* ]]; then
   bash local/kube/kube.sh start
   bash local/tools/install.sh helm
   bash local/tools/install.sh tilt
+  bash local/tools/install.sh schemathesis
   bash local/tools/install.sh prometheus-operator
   bash local/tools/install.sh prometheus
 fi

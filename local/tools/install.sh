@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Build helm, k6 and tilt from the Go module proxy at pinned versions, cached in
-# ~/.cache/ecom/<tool>-<version>/ (a second run does not rebuild).
+# Build helm, k6 and tilt from the Go module proxy, and install Schemathesis from PyPI into a
+# venv, at pinned versions, cached in ~/.cache/ecom/<tool>-<version>/ (a second run does not
+# rebuild).
 #
-#   bash local/tools/install.sh [helm|k6|tilt|prometheus-operator|prometheus|all]
-#                                (default: all; prints each binary's path)
-#   bash local/tools/install.sh --print-dirs          (no build; the cache dirs, one a line)
+#   bash local/tools/install.sh [helm|k6|tilt|schemathesis|prometheus-operator|prometheus|all]
+#                                (default: all; prints each path)
+#   bash local/tools/install.sh --print-dirs                        (no build; the cache dirs, one a line)
 #
 # helm is a plain `GOBIN=... go install <pkg>@<version>`. Tilt's go.mod has
 # `replace` directives, which `go install pkg@version` refuses, so tilt is built
@@ -13,7 +14,9 @@
 # replaces its own submodules). Wrappers live next to the binary. `prometheus` installs
 # Debian's prometheus package with apt-get (root), for the scrape tests.
 #
-# Env overrides: HELM_VERSION, K6_VERSION, TILT_VERSION, PROMETHEUS_OPERATOR_VERSION,
+# Env overrides: HELM_VERSION, K6_VERSION, TILT_VERSION, SCHEMATHESIS_VERSION, SCHEMATHESIS_CONSTRAINTS
+#                (pip constraints file; empty: none), PYTHON (default python3),
+#                PROMETHEUS_OPERATOR_VERSION,
 #                ECOM_CACHE (default ~/.cache/ecom),
 #                ECOM_BUILD_JOBS (go build -p, default 2), ECOM_NICE (default 10).
 set -euo pipefail
@@ -27,6 +30,10 @@ TILT_VERSION="${TILT_VERSION:-v0.37.1}"
 # pkg/apis/monitoring and pkg/client submodules) the Go module proxy serves here: v0.95.x's main
 # module and v0.94.x's pkg/client are refused. Its client-go (v0.36) matches local/kube's 1.36.
 PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.93.1}"
+# The newest Schemathesis on PyPI; it needs Python 3.11 or newer.
+SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
+SCHEMATHESIS_CONSTRAINTS="${SCHEMATHESIS_CONSTRAINTS-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/schemathesis-constraints.txt}"
+PYTHON="${PYTHON:-python3}"
 ECOM_CACHE="${ECOM_CACHE:-$HOME/.cache/ecom}"
 ECOM_BUILD_JOBS="${ECOM_BUILD_JOBS:-2}"
 ECOM_NICE="${ECOM_NICE:-10}"
@@ -40,6 +47,7 @@ tool_dir() {
     k6)   echo "$ECOM_CACHE/k6-$K6_VERSION" ;;
     tilt) echo "$ECOM_CACHE/tilt-$TILT_VERSION" ;;
     prometheus-operator) echo "$ECOM_CACHE/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION" ;;
+    schemathesis) echo "$ECOM_CACHE/schemathesis-$SCHEMATHESIS_VERSION" ;;
     *) die "unknown tool '$1'" ;;
   esac
 }
@@ -182,14 +190,55 @@ install_prometheus() {
   echo "$bin"
 }
 
+require_python_venv() {
+  command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (needed for $1).
+  Install Python 3.11 or newer with venv support: apt-get install python3 python3-venv (or set PYTHON=/path/to/python3.11+)."
+  "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+    || die "$("$PYTHON" --version 2>&1) is too old: $1 needs Python 3.11 or newer (set PYTHON=/path/to/python3.11+)."
+  "$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || die "$PYTHON has no venv/ensurepip module (needed for $1).
+  Install it: apt-get install python3-venv (Debian/Ubuntu), or use a Python built with ensurepip (set PYTHON=...)."
+}
+
+# A venv with the pinned Schemathesis from PyPI, its dependencies pinned by
+# schemathesis-constraints.txt; $dir/schemathesis links to its entry point, so the cache dir looks
+# like the Go tools' (path.sh puts it on PATH). pip's resolved set goes to $dir/requirements.lock.
+install_schemathesis() {
+  local dir; dir="$(tool_dir schemathesis)"
+  local bin="$dir/schemathesis"
+  if [ -x "$bin" ]; then log "schemathesis $SCHEMATHESIS_VERSION cached: $bin"; echo "$bin"; return 0; fi
+  require_python_venv "schemathesis $SCHEMATHESIS_VERSION"
+  mkdir -p "$dir"
+  exec 9>"$dir/.build.lock"; flock 9
+  if [ -x "$bin" ]; then echo "$bin"; exec 9>&-; return 0; fi
+  local start; start=$(date +%s)
+  log "creating a venv for schemathesis $SCHEMATHESIS_VERSION with $("$PYTHON" --version 2>&1) in $dir/venv (first run only)…"
+  rm -rf "$dir/venv"
+  "$PYTHON" -m venv "$dir/venv" || die "$PYTHON -m venv $dir/venv failed (apt-get install python3-venv?)"
+  local constraints=()
+  [ -z "$SCHEMATHESIS_CONSTRAINTS" ] || constraints=(-c "$SCHEMATHESIS_CONSTRAINTS")
+  log "installing schemathesis==$SCHEMATHESIS_VERSION from PyPI (constraints: ${SCHEMATHESIS_CONSTRAINTS:-none})…"
+  "$dir/venv/bin/python" -m pip install --disable-pip-version-check --no-input --progress-bar off \
+    "${constraints[@]}" "schemathesis==$SCHEMATHESIS_VERSION" >&2 \
+    || die "pip install schemathesis==$SCHEMATHESIS_VERSION failed (is PyPI reachable? after changing the version, try SCHEMATHESIS_CONSTRAINTS=)"
+  "$dir/venv/bin/python" -m pip freeze --disable-pip-version-check >"$dir/requirements.lock"
+  "$dir/venv/bin/schemathesis" --version >/dev/null || die "schemathesis was installed but does not run ($dir/venv/bin/schemathesis --version)"
+  ln -sfn venv/bin/schemathesis "$bin"
+  local secs=$(( $(date +%s) - start ))
+  echo "$secs" >"$dir/build-seconds"
+  log "installed $bin ($("$bin" --version 2>&1 | head -1)) in $(fmt_secs "$secs")"
+  exec 9>&-
+  echo "$bin"
+}
+
 case "${1:-all}" in
   helm) install_helm ;;
   k6) install_k6 ;;
   tilt) install_tilt ;;
+  schemathesis) install_schemathesis ;;
   prometheus-operator) install_prometheus_operator ;;
   prometheus) install_prometheus ;;
-  all) install_helm; install_k6; install_tilt; install_prometheus_operator; install_prometheus ;;
-  --print-dirs) for t in helm k6 tilt prometheus-operator; do tool_dir "$t"; done ;;
-  -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown tool '$1' (use helm, k6, tilt, prometheus-operator, prometheus, all)" ;;
+  all) install_helm; install_k6; install_tilt; install_schemathesis; install_prometheus_operator; install_prometheus ;;
+  --print-dirs) for t in helm k6 tilt schemathesis prometheus-operator; do tool_dir "$t"; done ;;
+  -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown tool '$1' (use helm, k6, tilt, schemathesis, prometheus-operator, prometheus, all)" ;;
 esac

@@ -9,7 +9,7 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 prefix=""
 while IFS= read -r d; do
-  tool="$(basename "$d")"; tool="${tool%-v*}"
+  tool="$(basename "$d")"; tool="${tool%-*}"
   if [ -x "$d/$tool" ]; then prefix="$prefix$d:"; fi
 done < <(bash "$HERE/install.sh" --print-dirs)
 printf '%s\n' "$prefix"
