@@ -92,12 +92,12 @@ sourceEventId: string
 }
 
 /**
- * An order was cancelled; refundRequired says a completed payment must be refunded. Topic ecom.orders, key orderId.
+ * An order was cancelled; refundRequired says a completed payment must be refunded. SAGA_TIMEOUT: the saga deadline passed before both payment and reservation outcomes arrived. Topic ecom.orders, key orderId.
  */
 export interface OrderCancelled {
 orderId: string
 customerId: string
-cancellationReason: ("PAYMENT_FAILED" | "OUT_OF_STOCK" | "CUSTOMER_REQUEST")
+cancellationReason: ("PAYMENT_FAILED" | "OUT_OF_STOCK" | "CUSTOMER_REQUEST" | "SAGA_TIMEOUT")
 refundRequired: boolean
 /**
  * Decimal amount in major units, as a string (never a float)

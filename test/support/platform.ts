@@ -18,6 +18,8 @@ export interface Order {
   reservationStatus: string;
   refundedAmount: string;
   items: Array<{ productId: string; quantity: number; price: string }>;
+  createdAt: string;
+  cancelledAt: string | null;
 }
 
 export interface Payment {

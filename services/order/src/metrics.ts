@@ -5,6 +5,8 @@ export interface OrderMetrics {
   sagaCompletion: Histogram<never>;
   /** Status changes, by the status entered (CREATED counts new orders). */
   transitions: Counter<'status'>;
+  /** Orders the saga deadline cancelled: each one is an outcome that never came, worth a look. */
+  sagaTimeouts: Counter<never>;
 }
 
 /**
@@ -18,6 +20,7 @@ export function orderMetrics(registry: Registry): OrderMetrics {
     return {
       sagaCompletion: existing as Histogram<never>,
       transitions: registry.getSingleMetric('orders_total') as Counter<'status'>,
+      sagaTimeouts: registry.getSingleMetric('order_saga_timeouts_total') as Counter<never>,
     };
   }
   return {
@@ -31,6 +34,11 @@ export function orderMetrics(registry: Registry): OrderMetrics {
       name: 'orders_total',
       help: 'Order status changes, by the status entered',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    sagaTimeouts: new Counter({
+      name: 'order_saga_timeouts_total',
+      help: 'Orders cancelled (SAGA_TIMEOUT) because an outcome did not arrive before ORDER_SAGA_TIMEOUT_MS',
       registers: [registry],
     }),
   };

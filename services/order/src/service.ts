@@ -1,10 +1,19 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition } from '@ecom/kit';
+import { startDeadlineWorker } from './deadline.js';
 import { orderHandlers } from './handlers.js';
+import { orderMetrics } from './metrics.js';
 import { orderRoutes } from './routes/orders.js';
 
 export const settings = {
   ...baseSettings(3001),
   maxLines: int('ORDER_MAX_LINES', 'Most lines an order may have', 50, { min: 1, max: 1000 }),
+  sagaTimeoutMs: int(
+    'ORDER_SAGA_TIMEOUT_MS',
+    'Saga deadline: an order still CREATED this long after creation (a payment or reservation outcome never came) is cancelled with SAGA_TIMEOUT, refunded and released. The first check runs this long after start, so outcomes queued while the service was down apply first',
+    300_000,
+    { min: 1000 },
+  ),
+  sagaScanMs: int('ORDER_SAGA_SCAN_MS', 'Period of the scan for orders past the saga deadline', 5000, { min: 50 }),
 };
 
 export type OrderConfig = ConfigOf<typeof settings> & BaseConfig;
@@ -23,4 +32,9 @@ export const orderService: ServiceDefinition<typeof settings> = {
   routes: async (app, deps) => {
     await app.register(orderRoutes, { deps });
   },
+  background: (deps) =>
+    startDeadlineWorker(deps, orderMetrics(deps.registry), {
+      timeoutMs: deps.config.sagaTimeoutMs,
+      scanMs: deps.config.sagaScanMs,
+    }),
 };

@@ -131,6 +131,23 @@ export async function lockOrder(tx: Queryable, orderId: string): Promise<Order |
   return rows[0] ? toOrder(rows[0]) : undefined;
 }
 
+/**
+ * Locks up to `limit` orders still CREATED whose saga deadline has passed, oldest first, and
+ * returns their ids. SKIP LOCKED: rows another replica's sweep (or a consumer applying an outcome)
+ * holds are left to it, so concurrent sweeps split the work instead of queueing behind each other.
+ * The database clock decides, the one that stamped created_at; now() rather than clock_timestamp()
+ * because a stable cutoff can bound the index scan (orders_status_created) instead of filtering it.
+ */
+export async function lockOverdueOrders(tx: Queryable, timeoutMs: number, limit: number): Promise<string[]> {
+  const { rows } = await tx.query<{ order_id: string }>(
+    `SELECT order_id FROM orders
+     WHERE status = 'CREATED' AND created_at < now() - $1 * interval '1 millisecond'
+     ORDER BY created_at, order_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [timeoutMs, limit],
+  );
+  return rows.map((r) => r.order_id);
+}
+
 export interface OrderFilter {
   customerId?: string;
   status?: OrderStatus;

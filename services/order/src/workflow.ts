@@ -1,4 +1,4 @@
-import type { Queryable } from '@ecom/kit';
+import type { Emit, Queryable } from '@ecom/kit';
 import type { OrderCancelled, OrderUpdated } from '@ecom/schemas';
 import { decide, type SagaInput, type SagaStep, type Transition } from './domain/saga.js';
 import type { OrderMetrics } from './metrics.js';
@@ -8,6 +8,18 @@ import { lockOrder, type Order, sagaStateOf, saveState } from './store.js';
 export interface OrderEmitter {
   updated(data: OrderUpdated): void;
   cancelled(data: OrderCancelled): void;
+}
+
+/**
+ * For work the order service starts itself (a request, the saga deadline): its events are
+ * correlated by the orderId, the id of the flow, and caused by no event.
+ */
+export function orderFlowEmitter(emit: Emit, orderId: string): OrderEmitter {
+  const context = { correlationId: orderId };
+  return {
+    updated: (data) => emit('ecom.order.updated.v1', data, context),
+    cancelled: (data) => emit('ecom.order.cancelled.v1', data, context),
+  };
 }
 
 export type Applied = { kind: 'unknown' } | { kind: 'applied'; order: Order; step: SagaStep };

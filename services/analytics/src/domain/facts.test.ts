@@ -86,18 +86,20 @@ describe('factFor', () => {
     expect(factFor(updated('CANCELLED'))).toMatchObject({ reachedConfirmed: false, statusRank: 3 });
   });
 
-  it('turns a cancellation into a CANCELLED order fact', () => {
-    const fact = factFor(
-      event('ecom.order.cancelled.v1', {
-        orderId,
-        customerId: 'c',
-        cancellationReason: 'PAYMENT_FAILED',
-        refundRequired: false,
-        totalAmount: '10.00',
-        currency: 'EUR',
-      }),
-    );
-    expect(fact).toMatchObject({ kind: 'order', status: 'CANCELLED', reachedConfirmed: false });
+  it('turns a cancellation into a CANCELLED order fact, whatever the reason', () => {
+    for (const cancellationReason of ['PAYMENT_FAILED', 'OUT_OF_STOCK', 'CUSTOMER_REQUEST', 'SAGA_TIMEOUT'] as const) {
+      const fact = factFor(
+        event('ecom.order.cancelled.v1', {
+          orderId,
+          customerId: 'c',
+          cancellationReason,
+          refundRequired: cancellationReason === 'SAGA_TIMEOUT',
+          totalAmount: '10.00',
+          currency: 'EUR',
+        }),
+      );
+      expect(fact, cancellationReason).toMatchObject({ kind: 'order', status: 'CANCELLED', reachedConfirmed: false });
+    }
   });
 
   it('records payments and refunds', () => {

@@ -76,6 +76,27 @@ describe('notificationFor', () => {
     expect(cancelled(false)?.template).toBe('order-cancelled');
   });
 
+  it('explains every cancellation reason in words, the saga deadline included', () => {
+    const because = (cancellationReason: EventPayloads['ecom.order.cancelled.v1']['cancellationReason']) =>
+      notificationFor(
+        event('ecom.order.cancelled.v1', {
+          orderId,
+          customerId,
+          cancellationReason,
+          refundRequired: false,
+          totalAmount: '5.00',
+          currency: 'USD',
+        }),
+      )?.message;
+    expect(because('SAGA_TIMEOUT')).toBe(
+      `Your order ${orderId} was cancelled because we could not confirm payment and stock in time.`,
+    );
+    const reasons = ['PAYMENT_FAILED', 'OUT_OF_STOCK', 'CUSTOMER_REQUEST', 'SAGA_TIMEOUT'] as const;
+    const messages = reasons.map(because);
+    expect(messages.every((m) => m && !m.includes('undefined'))).toBe(true);
+    expect(new Set(messages).size).toBe(reasons.length);
+  });
+
   it('notifies refunds and shipments', () => {
     const refund = notificationFor(
       event('ecom.payment.refunded.v1', {

@@ -28,6 +28,7 @@ const CANCELLATION_REASONS: Record<OrderCancelled['cancellationReason'], string>
   PAYMENT_FAILED: 'the payment did not go through',
   OUT_OF_STOCK: 'some items are out of stock',
   CUSTOMER_REQUEST: 'you asked us to',
+  SAGA_TIMEOUT: 'we could not confirm payment and stock in time',
 };
 
 const SHIPMENT_STATUSES: Record<ShipmentStatusUpdated['status'], string> = {

@@ -18,6 +18,7 @@ const outOfStock: SagaInput = { kind: 'reservation', status: 'FAILED' };
 const shipped: SagaInput = { kind: 'shipped' };
 const delivered: SagaInput = { kind: 'delivered' };
 const cancel: SagaInput = { kind: 'cancel' };
+const timeout: SagaInput = { kind: 'timeout' };
 const manual = (to: OrderStatus): SagaInput => ({ kind: 'manual', to });
 
 /** Runs inputs from the initial state; returns the final state, every transition and every step. */
@@ -196,6 +197,54 @@ describe('customer cancellation', () => {
   });
 });
 
+describe('saga deadline (timeout)', () => {
+  it('cancels an order still waiting for both outcomes, SAGA_TIMEOUT without refund', () => {
+    expect(decide(initialState(), timeout)).toEqual({
+      state: { ...initialState(), status: 'CANCELLED', cancellationReason: 'SAGA_TIMEOUT' },
+      transitions: [
+        { from: 'CREATED', to: 'CANCELLED', cancellation: { reason: 'SAGA_TIMEOUT', refundRequired: false } },
+      ],
+    });
+  });
+
+  it('requires a refund when the payment completed but the reservation never came', () => {
+    expect(run([paid, timeout]).transitions).toEqual([
+      { from: 'CREATED', to: 'CANCELLED', cancellation: { reason: 'SAGA_TIMEOUT', refundRequired: true } },
+    ]);
+    // Stock reserved, payment never came: cancelled, nothing to refund (inventory releases).
+    expect(run([reserved, timeout]).state).toEqual({
+      status: 'CANCELLED',
+      paymentStatus: 'PENDING',
+      reservationStatus: 'RESERVED',
+      cancellationReason: 'SAGA_TIMEOUT',
+    });
+  });
+
+  it('changes nothing for an order that is no longer CREATED: the join or a cancel beat the deadline', () => {
+    for (const status of ['CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const) {
+      const step = decide(state(status), timeout);
+      expect(step.transitions).toEqual([]);
+      expect(step.state).toEqual(state(status));
+      expect(step.rejected).toBeUndefined();
+      expect(step.note).toMatch(new RegExp(`deadline passed for an order that is ${status}`));
+    }
+    expect(run([paid, reserved, timeout]).state.status).toBe('CONFIRMED');
+    expect(run([declined, timeout]).state.cancellationReason).toBe('PAYMENT_FAILED');
+  });
+
+  it('records a late outcome after the deadline cancel without reviving the order', () => {
+    const late = run([reserved, timeout, paid]);
+    expect(late.transitions).toHaveLength(1);
+    expect(late.state).toEqual({
+      status: 'CANCELLED',
+      paymentStatus: 'COMPLETED',
+      reservationStatus: 'RESERVED',
+      cancellationReason: 'SAGA_TIMEOUT',
+    });
+    expect(late.steps[2]?.note).toMatch(/payment COMPLETED recorded; order is CANCELLED/);
+  });
+});
+
 describe('manual transitions', () => {
   const allowed: Array<[OrderStatus, OrderStatus]> = [
     ['CREATED', 'CONFIRMED'],
@@ -235,7 +284,7 @@ describe('manual transitions', () => {
 });
 
 describe('every sequence of up to 5 inputs', () => {
-  const inputs: SagaInput[] = [paid, declined, reserved, outOfStock, shipped, delivered, cancel];
+  const inputs: SagaInput[] = [paid, declined, reserved, outOfStock, shipped, delivered, cancel, timeout];
   const edges = new Set([
     'CREATED>CONFIRMED',
     'CREATED>CANCELLED',
@@ -252,13 +301,13 @@ describe('every sequence of up to 5 inputs', () => {
     for (const rest of sequences(length - 1)) for (const input of inputs) yield [...rest, input];
   }
 
-  /** Plain checks: this loop runs ~20k sequences, and expect() per step is too slow for it. */
+  /** Plain checks: this loop runs ~37k sequences, and expect() per step is too slow for it. */
   function check(ok: boolean, what: string, seq: SagaInput[]): void {
     if (!ok) throw new Error(`${what} after ${JSON.stringify(seq)}`);
   }
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-  it('keeps the invariants', { timeout: 60_000 }, () => {
+  it('keeps the invariants', { timeout: 120_000 }, () => {
     let checked = 0;
     for (let length = 1; length <= 5; length++) {
       for (const seq of sequences(length)) {
@@ -296,6 +345,19 @@ describe('every sequence of up to 5 inputs', () => {
             at = t.to;
           }
           check(step.state.status === at, 'status is not where the transitions end', seq);
+          // The deadline cancels exactly the orders still CREATED, and nothing else.
+          if (input.kind === 'timeout') {
+            const expected = current.status === 'CREATED' ? 'SAGA_TIMEOUT' : current.cancellationReason;
+            check(step.state.cancellationReason === expected, 'deadline cancellation reason', seq);
+            check(step.transitions.length === (current.status === 'CREATED' ? 1 : 0), 'deadline transitions', seq);
+          } else {
+            check(
+              step.state.cancellationReason !== 'SAGA_TIMEOUT' || current.cancellationReason === 'SAGA_TIMEOUT',
+              'SAGA_TIMEOUT without the deadline',
+              seq,
+            );
+          }
+          check(step.rejected === undefined || input.kind === 'cancel', 'a saga input was rejected', seq);
           // A terminal order never changes status; recorded outcomes never revert to PENDING.
           if (isTerminal(current.status)) check(step.state.status === current.status, 'terminal status changed', seq);
           if (current.paymentStatus !== 'PENDING') {
@@ -315,7 +377,7 @@ describe('every sequence of up to 5 inputs', () => {
         if (confirms === 0) check(current.status === 'CREATED' || current.status === 'CANCELLED', 'unconfirmed', seq);
       }
     }
-    expect(checked).toBe(7 + 49 + 343 + 2401 + 16807);
+    expect(checked).toBe(8 + 64 + 512 + 4096 + 32768);
   });
 
   it('the outcome of the join does not depend on the arrival order', () => {

@@ -10,13 +10,27 @@
  * per order and one reservation per order should make impossible) is ignored with a note, so a
  * replay can never flip a decision already published. Status changes from outcomes happen only
  * while the order is CREATED, so outcomes after a terminal (or already joined) state change nothing.
+ *
+ * The saga deadline (`timeout`) cancels an order still CREATED when an outcome never came (a dead
+ * letter, a service down for longer than the deadline); the compensations follow from OrderCancelled
+ * as for any cancel. An outcome arriving after it is recorded like any late outcome: a payment that
+ * completes afterwards is refunded by the payment service, which refunds on every OrderCancelled.
  */
+
+import type { OrderCancelled } from '@ecom/schemas';
 
 export const ORDER_STATUSES = ['CREATED', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type PaymentStatus = 'PENDING' | 'COMPLETED' | 'FAILED';
 export type ReservationStatus = 'PENDING' | 'RESERVED' | 'FAILED';
-export type CancellationReason = 'PAYMENT_FAILED' | 'OUT_OF_STOCK' | 'CUSTOMER_REQUEST';
+/** Why an order was cancelled; each is a value OrderCancelled's schema accepts (checked against its type). */
+export const CANCELLATION_REASONS = [
+  'PAYMENT_FAILED',
+  'OUT_OF_STOCK',
+  'CUSTOMER_REQUEST',
+  'SAGA_TIMEOUT',
+] as const satisfies readonly OrderCancelled['cancellationReason'][];
+export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 
 export interface SagaState {
   status: OrderStatus;
@@ -33,7 +47,9 @@ export type SagaInput =
   /** The customer's cancel (DELETE /api/orders/:id). */
   | { kind: 'cancel' }
   /** PUT /api/orders/:id: an operator moves the order along the allowed edges. */
-  | { kind: 'manual'; to: OrderStatus };
+  | { kind: 'manual'; to: OrderStatus }
+  /** The saga deadline passed (the deadline worker): cancels an order still waiting for an outcome. */
+  | { kind: 'timeout' };
 
 export interface Transition {
   from: OrderStatus;
@@ -86,6 +102,8 @@ export function decide(state: SagaState, input: SagaInput): SagaStep {
       return onCancel(state, 'cancel');
     case 'manual':
       return onManual(state, input.to);
+    case 'timeout':
+      return onTimeout(state);
   }
 }
 
@@ -134,6 +152,18 @@ function onCancel(state: SagaState, what: string): SagaStep {
   // A completed payment is refunded by the payment service on OrderCancelled in any case; the
   // flag tells other readers (notification, analytics) that money goes back.
   return cancel(state, 'CUSTOMER_REQUEST', state.paymentStatus === 'COMPLETED');
+}
+
+function onTimeout(state: SagaState): SagaStep {
+  // Only a CREATED order is still waiting; a joined or finished one raced the deadline and won.
+  if (state.status !== 'CREATED') {
+    return {
+      state,
+      transitions: [],
+      note: `saga deadline passed for an order that is ${state.status}; nothing changes`,
+    };
+  }
+  return cancel(state, 'SAGA_TIMEOUT', state.paymentStatus === 'COMPLETED');
 }
 
 function onShipped(state: SagaState): SagaStep {

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  BadRequestError,
-  ConflictError,
-  type Emit,
-  NotFoundError,
-  problemResponses,
-  type ServiceDeps,
-} from '@ecom/kit';
+import { BadRequestError, ConflictError, NotFoundError, problemResponses, type ServiceDeps } from '@ecom/kit';
 import type { OrderCreated } from '@ecom/schemas';
 import type { FastifyInstance } from 'fastify';
 import { priceOrder } from '../domain/pricing.js';
@@ -14,7 +7,7 @@ import type { OrderStatus, SagaInput } from '../domain/saga.js';
 import { orderMetrics } from '../metrics.js';
 import type { OrderConfig } from '../service.js';
 import { findOrder, insertOrder, listOrders } from '../store.js';
-import { applyInput, type OrderEmitter } from '../workflow.js';
+import { applyInput, orderFlowEmitter } from '../workflow.js';
 import { createOrderBody, listQuery, order, orderList, orderParams, updateBody } from './schemas.js';
 
 interface CreateBody {
@@ -25,15 +18,6 @@ interface CreateBody {
   totalAmount?: string;
 }
 
-/** A request starts (or acts on) the order's flow: its events are correlated by the orderId. */
-function requestEmitter(emit: Emit, orderId: string): OrderEmitter {
-  const context = { correlationId: orderId };
-  return {
-    updated: (data) => emit('ecom.order.updated.v1', data, context),
-    cancelled: (data) => emit('ecom.order.cancelled.v1', data, context),
-  };
-}
-
 /** The order API, registered as a plugin with `{ deps }`. */
 export async function orderRoutes(app: FastifyInstance, { deps }: { deps: ServiceDeps<OrderConfig> }): Promise<void> {
   const metrics = orderMetrics(deps.registry);
@@ -41,7 +25,7 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
   /** Cancel and manual transitions: one saga input under the row lock; 404 / 409 as the state says. */
   const transition = async (orderId: string, input: SagaInput, reason: string) => {
     const result = await deps.events.transact((tx, emit, onCommit) =>
-      applyInput(tx, orderId, input, { emit: requestEmitter(emit, orderId), metrics, reason, onCommit }),
+      applyInput(tx, orderId, input, { emit: orderFlowEmitter(emit, orderId), metrics, reason, onCommit }),
     );
     if (result.kind === 'unknown') throw new NotFoundError(`Order ${orderId} does not exist`);
     if (result.step.rejected) throw new ConflictError(result.step.rejected);

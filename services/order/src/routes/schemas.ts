@@ -1,5 +1,5 @@
 import { currencySchema as currency, limitParam, listSchema, moneySchema as money, uuidParams } from '@ecom/kit';
-import { ORDER_STATUSES } from '../domain/saga.js';
+import { CANCELLATION_REASONS, ORDER_STATUSES } from '../domain/saga.js';
 
 /** JSON Schemas of the order API; they validate requests, shape responses and feed /docs. */
 
@@ -86,7 +86,7 @@ export const order = {
     status: { type: 'string', enum: ORDER_STATUSES },
     cancellationReason: {
       type: 'string',
-      enum: ['PAYMENT_FAILED', 'OUT_OF_STOCK', 'CUSTOMER_REQUEST', null],
+      enum: [...CANCELLATION_REASONS, null],
       nullable: true,
     },
     paymentStatus: { type: 'string', enum: ['PENDING', 'COMPLETED', 'FAILED'] },
