@@ -1,10 +1,10 @@
 // What end-to-end tests do to the running platform: seed stock, place orders, wait until every
 // consumer group has caught up, and read each service's view of an order.
 import { randomUUID } from 'node:crypto';
-import { openTopicAdmin } from '@ecom/kit';
-import { eventually, testKafka } from '@ecom/kit/testing';
+import { type Db, openDb, openTopicAdmin } from '@ecom/kit';
+import { eventually, testDatabaseUrl, testKafka, testLogger } from '@ecom/kit/testing';
 import { expect } from 'vitest';
-import { CONSUMER_GROUPS } from './services.js';
+import { CONSUMER_GROUPS, DATABASE_SCHEMAS } from './services.js';
 import { api } from './stack.js';
 
 export interface Order {
@@ -81,6 +81,17 @@ export function orderReaches(orderId: string, statuses: string[], timeoutMs = 30
   );
 }
 
+/** Every order of a customer, as the order service lists them. */
+export async function ordersOf(customerId: string): Promise<Order[]> {
+  const res = await api<{ items: Order[] }>(
+    'order',
+    'GET',
+    `/api/orders?customerId=${encodeURIComponent(customerId)}&limit=500`,
+  );
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.items;
+}
+
 export async function paymentsOf(orderId: string): Promise<Payment[]> {
   const res = await api<{ items: Payment[] }>('payment', 'GET', `/api/payments?orderId=${orderId}`);
   expect(res.status).toBe(200);
@@ -103,13 +114,31 @@ export async function notificationsOf(customerId: string): Promise<Array<Record<
   return res.body.items;
 }
 
-/** Waits until every service's consumer group has committed everything on its topics, twice in a row. */
+/** Rows waiting in any service's outbox or effects table (published or performed later). */
+async function pendingWork(db: Db): Promise<number> {
+  const parts = DATABASE_SCHEMAS.flatMap((schema) => [
+    `(SELECT count(*) FROM ${schema}.outbox)`,
+    `(SELECT count(*) FROM ${schema}.effects)`,
+  ]);
+  const { rows } = await db.query<{ n: string }>(`SELECT ${parts.join(' + ')} AS n`);
+  return Number(rows[0]?.n);
+}
+
+/**
+ * Waits until nothing is left to do anywhere, twice in a row: every consumer group committed
+ * everything on its topics, and no outbox row or external effect is waiting in any service.
+ */
 export async function quiesce(timeoutMs = 60_000): Promise<void> {
   const admin = await openTopicAdmin(testKafka('e2e-quiesce'));
+  const db = await openDb({ url: testDatabaseUrl(), schema: 'public', poolSize: 1 }, testLogger());
   try {
     let calm = 0;
     await eventually(
       async () => {
+        if ((await pendingWork(db)) > 0) {
+          calm = 0;
+          return undefined;
+        }
         for (const [group, topics] of Object.entries(CONSUMER_GROUPS)) {
           for (const topic of topics) {
             const lag = await admin.groupLag(group, topic);
@@ -127,5 +156,6 @@ export async function quiesce(timeoutMs = 60_000): Promise<void> {
     );
   } finally {
     await admin.close();
+    await db.close();
   }
 }

@@ -23,6 +23,18 @@ export function baseUrl(service: ServiceName): string {
 interface Running {
   child: ChildProcess;
   output: string[];
+  /** Set when the test itself stops or kills the process, so the exit is not a crash. */
+  expectedExit: boolean;
+}
+
+export interface StackOptions {
+  /**
+   * Restart a service that exits on its own (a crash, e.g. an injected fault's SIGKILL), as a
+   * supervisor or the kubelet would. `envAfterCrash` may change its env for the restart (the
+   * fault tests disarm ECOM_FAULTS once enough crashes happened, so a run always ends).
+   */
+  restartCrashed?: boolean;
+  envAfterCrash?(name: ServiceName, crashes: number): Record<string, string> | undefined;
 }
 
 function exited(child: ChildProcess): boolean {
@@ -36,8 +48,16 @@ function exited(child: ChildProcess): boolean {
  */
 export class Stack {
   private readonly running = new Map<ServiceName, Running>();
+  /** Crashes (exits the test did not cause) per service. */
+  readonly crashes = new Map<ServiceName, number>();
+  /** Lines each service printed that say an injected fault fired, per service. */
+  readonly faultsFired = new Map<ServiceName, string[]>();
+  private stopping = false;
 
-  constructor(private readonly env: Partial<Record<ServiceName, Record<string, string>>> = {}) {}
+  constructor(
+    private readonly env: Partial<Record<ServiceName, Record<string, string>>> = {},
+    private readonly options: StackOptions = {},
+  ) {}
 
   async start(names: ServiceName[] = Object.keys(SERVICES) as ServiceName[]): Promise<void> {
     // A leftover process from an aborted run would answer in place of the code under test.
@@ -75,20 +95,58 @@ export class Stack {
     );
     const output: string[] = [];
     const keep = (chunk: Buffer) => {
-      output.push(...chunk.toString().split('\n').filter(Boolean));
+      const lines = chunk.toString().split('\n').filter(Boolean);
+      output.push(...lines);
       output.splice(0, Math.max(0, output.length - 200));
+      const fired = lines.filter((line) => line.startsWith('fault injected:'));
+      if (fired.length > 0) this.faultsFired.set(name, [...(this.faultsFired.get(name) ?? []), ...fired]);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    this.running.set(name, { child, output });
+    const running: Running = { child, output, expectedExit: false };
+    this.running.set(name, running);
+    child.once('exit', () => {
+      if (running.expectedExit || this.stopping || this.running.get(name) !== running) return;
+      const crashes = (this.crashes.get(name) ?? 0) + 1;
+      this.crashes.set(name, crashes);
+      if (!this.options.restartCrashed) return;
+      const override = this.options.envAfterCrash?.(name, crashes);
+      if (override) this.env[name] = { ...this.env[name], ...override };
+      setTimeout(() => {
+        if (!this.stopping && this.running.get(name) === running) this.spawn(name);
+      }, 200);
+    });
+  }
+
+  /** Changes a service's env for its next start (restart()). */
+  setEnv(name: ServiceName, env: Record<string, string>): void {
+    this.env[name] = { ...this.env[name], ...env };
+  }
+
+  /** Forgets crash and fault counts (between runs of one stack). */
+  resetCrashes(): void {
+    this.crashes.clear();
+    this.faultsFired.clear();
+  }
+
+  /** Total injected faults that fired, across services. */
+  faultCount(): number {
+    return [...this.faultsFired.values()].reduce((sum, lines) => sum + lines.length, 0);
+  }
+
+  /** Waits until every service answers /readyz (after crashes and restarts). */
+  async allReady(timeoutMs = 60_000): Promise<void> {
+    await Promise.all([...this.running.keys()].map((name) => this.waitReady(name, timeoutMs)));
   }
 
   /** Polls /readyz until 200; fails with the service's last output if it exits or takes too long. */
   async waitReady(name: ServiceName, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const running = this.running.get(name);
+    let running = this.running.get(name);
     while (Date.now() < deadline) {
-      if (!running || exited(running.child)) break;
+      // A supervised service may have been replaced by its restart meanwhile.
+      running = this.running.get(name);
+      if (!running || (exited(running.child) && !this.options.restartCrashed)) break;
       try {
         const res = await fetch(`${baseUrl(name)}/readyz`);
         if (res.status === 200) return;
@@ -104,6 +162,7 @@ export class Stack {
   async kill(name: ServiceName): Promise<void> {
     const running = this.running.get(name);
     if (!running || exited(running.child)) return;
+    running.expectedExit = true;
     const gone = new Promise((r) => running.child.once('exit', r));
     running.child.kill('SIGKILL');
     await gone;
@@ -116,6 +175,7 @@ export class Stack {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(
       [...this.running.values()].map(({ child }) => {
         if (exited(child)) return Promise.resolve();
@@ -126,6 +186,7 @@ export class Stack {
       }),
     );
     this.running.clear();
+    this.stopping = false;
   }
 
   /** The last lines each service printed, for failure messages. */

@@ -1,42 +1,25 @@
 import type { Event, HandlerContext, Handlers } from '@ecom/kit';
 import { notificationIdFor } from './domain/ids.js';
-import { RecentIds } from './domain/recent.js';
 import { CUSTOMER_FACING_TYPES, notificationFor } from './domain/templates.js';
-import type { NotificationSender } from './senders.js';
-import { claimNotification, markSent } from './store.js';
-
-/** How many delivered source events one process remembers (see `delivered` below). */
-const DELIVERED_MEMORY = 10_000;
+import type { NotificationSender, OutgoingNotification } from './senders.js';
+import { claimNotification } from './store.js';
 
 /**
- * One notification per customer-facing event.
- *
- * Delivery design (the send is an external side effect, the rest is transactional): in the
- * handler's transaction the row is claimed (INSERT ... ON CONFLICT (source_event_id) DO NOTHING,
- * status PENDING), the sender is called, the row is marked SENT and NotificationSent is emitted
- * to the outbox; all of it commits with the inbox entry of the source event. So:
- * - the stored row, and the NotificationSent event, exist exactly once per source event: the inbox
- *   and the unique source_event_id both stop a redelivered or replayed event;
- * - a failing send (webhook non-2xx, timeout) throws, nothing commits, the kit retries the event
- *   and then dead-letters it: no row claims a notification that never went out;
- * - the send itself is at-least-once. Crash window: the process dies (or the commit fails) after
- *   the channel accepted the send and before the commit; the event is redelivered and sent again.
- *   The webhook carries `Idempotency-Key: <source ce_id>` so a receiver can drop that repeat.
- * - The kit redoes a whole batch record by record when one handler in it throws, which would
- *   resend the batch's earlier notifications; `delivered` remembers, per process, the source
- *   events whose send already succeeded, so a redone batch (or a retry after a failed commit)
- *   records and announces them without sending twice.
+ * One notification per customer-facing event. In the handler's transaction the row is claimed
+ * (unique source_event_id, status PENDING) and its send scheduled; the kit sends it after commit
+ * and marks it SENT with NotificationSent (effects.ts). So the row and the event exist once per
+ * source event (the inbox and the unique column both stop a redelivery or a replay), no send
+ * happens for a rolled-back transaction, and a send repeated after a crash carries the same
+ * Idempotency-Key (the source ce_id), so the receiver shows the customer one message.
  */
-export function notificationHandlers(sender: NotificationSender): Handlers {
-  const delivered = new RecentIds(DELIVERED_MEMORY);
-
-  const notify = async (event: Event, { tx, emit, log }: HandlerContext): Promise<void> => {
+export function notificationHandlers(channel: NotificationSender['channel']): Handlers {
+  const notify = async (event: Event, { tx, schedule, log }: HandlerContext): Promise<void> => {
     const content = notificationFor(event);
     if (!content) return;
     const notification = {
       notificationId: notificationIdFor(event.id),
       ...content,
-      channel: sender.channel,
+      channel,
       sourceEventId: event.id,
       sourceEventType: event.type,
     };
@@ -44,26 +27,16 @@ export function notificationHandlers(sender: NotificationSender): Handlers {
       log.info({ notificationId: notification.notificationId }, 'source event already notified; nothing to do');
       return;
     }
-    if (delivered.has(event.id)) {
-      log.info({ notificationId: notification.notificationId }, 'already delivered by this process; not sent again');
-    } else {
-      await sender.send(notification);
-      delivered.add(event.id);
-    }
-    await markSent(tx, notification.notificationId);
-    emit('ecom.notification.sent.v1', {
+    const outgoing: OutgoingNotification = {
       notificationId: notification.notificationId,
       customerId: content.customerId,
       orderId: content.orderId,
-      channel: sender.channel,
       template: content.template,
       message: content.message,
       sourceEventId: event.id,
-    });
-    log.info(
-      { notificationId: notification.notificationId, orderId: content.orderId, template: content.template },
-      'notification sent',
-    );
+      sourceEventType: event.type,
+    };
+    await schedule('send', event.id, outgoing);
   };
 
   return Object.fromEntries(CUSTOMER_FACING_TYPES.map((type) => [type, notify])) as Handlers;

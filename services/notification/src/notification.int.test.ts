@@ -1,19 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, type Event } from '@ecom/kit';
-import { eventually, readTopic, startTestService, type TestService } from '@ecom/kit/testing';
+import {
+  eventually,
+  readTopic,
+  startTestService,
+  startWebhookSink,
+  type TestService,
+  type WebhookSink,
+} from '@ecom/kit/testing';
 import type { EventPayloads, EventType, NotificationSent } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NotificationConfig, notificationService } from './service.js';
 import type { Notification } from './store.js';
 
 let running: TestService<NotificationConfig>;
+let sink: WebhookSink;
 
 beforeAll(async () => {
-  running = await startTestService(notificationService);
+  sink = await startWebhookSink();
+  running = await startTestService(notificationService, {
+    NOTIFICATION_WEBHOOK_URL: sink.url,
+    CONSUMER_RETRY_BASE_MS: '20',
+  });
 });
 
 afterAll(async () => {
   await running?.stop();
+  await sink?.close();
 });
 
 function event<T extends EventType>(type: T, data: EventPayloads[T], correlationId: string): Event<T> {
@@ -34,8 +47,8 @@ async function list(customerId: string): Promise<Notification[]> {
 async function notified(customerId: string, sources: string[]): Promise<Notification[]> {
   return eventually(async () => {
     const items = (await list(customerId)).filter((n) => sources.includes(n.sourceEventId));
-    return items.length >= sources.length ? items : undefined;
-  }, `notifications of ${sources.length} events for ${customerId}`);
+    return items.length >= sources.length && items.every((n) => n.status === 'SENT') ? items : undefined;
+  }, `notifications of ${sources.length} events for ${customerId}, sent`);
 }
 
 const updated = (orderId: string, customerId: string, status: 'CONFIRMED' | 'SHIPPED', previousStatus: string) =>
@@ -80,7 +93,7 @@ describe('notification service', () => {
     expect(two[1]).toMatchObject({
       customerId,
       orderId,
-      channel: 'LOG',
+      channel: 'WEBHOOK',
       status: 'SENT',
       sourceEventType: 'ecom.order.created.v1',
       message: `We received your order ${orderId}: 1 item, total 21.00 EUR.`,
@@ -97,12 +110,10 @@ describe('notification service', () => {
 
     const three = await notified(customerId, [created.id, confirmed.id, marker.id]);
     expect(three.map((n) => n.template)).toEqual(['order-shipped', 'order-confirmed', 'order-created']);
-    const rows = await running.deps.db.query<{ source_event_id: string; n: number }>(
-      `SELECT source_event_id, count(*)::int AS n FROM notifications WHERE source_event_id = ANY($1)
-       GROUP BY source_event_id ORDER BY source_event_id`,
-      [[created.id, confirmed.id, marker.id]],
-    );
-    expect(rows.rows.map((r) => r.n)).toEqual([1, 1, 1]);
+    // What the receiver got: one request per source event, keyed by its ce_id, none repeated.
+    await eventually(async () => (sink.accepted.has(marker.id) ? true : undefined), 'the marker to be delivered');
+    expect([created.id, confirmed.id, marker.id].map((id) => sink.received.get(id))).toEqual([1, 1, 1]);
+    expect(sink.bodies.get(created.id)).toMatchObject({ notificationId: two[1]?.notificationId, channel: 'WEBHOOK' });
 
     // NotificationSent: one per source event, keyed by customerId, caused by the source event.
     // The marker's is emitted last on the customer's partition, so once it is read, all are.
@@ -125,9 +136,22 @@ describe('notification service', () => {
       notificationId: two[1]?.notificationId,
       customerId,
       orderId,
-      channel: 'LOG',
+      channel: 'WEBHOOK',
       template: 'order-created',
     });
+  });
+
+  it('calls a refusing webhook again with the same Idempotency-Key until it accepts, then marks the row SENT', async () => {
+    const customerId = `cust-${randomUUID().slice(0, 8)}`;
+    const orderId = randomUUID();
+    const confirmed = updated(orderId, customerId, 'CONFIRMED', 'CREATED');
+    sink.refuse(confirmed.id, 3);
+    await running.publish(confirmed);
+    await running.handled(confirmed);
+    const [row] = await notified(customerId, [confirmed.id]);
+    expect(row?.status).toBe('SENT');
+    expect(sink.received.get(confirmed.id)).toBe(4);
+    expect(sink.accepted.get(confirmed.id)).toBe(1);
   });
 
   it('filters by order and honours limit', async () => {

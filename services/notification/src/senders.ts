@@ -6,7 +6,7 @@ export type OutgoingNotification = Omit<NotificationSent, 'channel'> & { sourceE
 
 /**
  * Delivers a notification to the customer through one channel. `send` resolves once the channel
- * accepted it and throws otherwise: the consumer then retries the event and finally dead-letters it.
+ * accepted it and throws otherwise: the kit's effect runner then calls again with the same key.
  */
 export interface NotificationSender {
   readonly channel: NotificationSent['channel'];
@@ -37,7 +37,7 @@ export class WebhookError extends Error {
 
 /**
  * POSTs the notification as JSON. The `Idempotency-Key` header is the source event's id: a send
- * is at-least-once (see handlers.ts), so a receiver that honours it shows the customer one message.
+ * is at-least-once (see effects.ts), so a receiver that honours it shows the customer one message.
  */
 export class WebhookSender implements NotificationSender {
   readonly channel = 'WEBHOOK' as const;
@@ -75,10 +75,17 @@ export class WebhookSender implements NotificationSender {
   }
 }
 
+interface SenderConfig {
+  webhookUrl: string | undefined;
+  webhookTimeoutMs: number;
+}
+
 /** The webhook when a URL is configured, else the log. */
-export function createSender(
-  config: { webhookUrl: string | undefined; webhookTimeoutMs: number },
-  log: Logger,
-): NotificationSender {
+export function createSender(config: SenderConfig, log: Logger): NotificationSender {
   return config.webhookUrl ? new WebhookSender(config.webhookUrl, config.webhookTimeoutMs) : new LoggingSender(log);
+}
+
+/** The channel createSender picks, for the rows the handlers store before the send. */
+export function channelOf(config: SenderConfig): NotificationSender['channel'] {
+  return config.webhookUrl ? 'WEBHOOK' : 'LOG';
 }

@@ -1,7 +1,8 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition, type Setting } from '@ecom/kit';
+import { notificationEffects } from './effects.js';
 import { notificationHandlers } from './handlers.js';
 import { notificationRoutes } from './routes/notifications.js';
-import { createSender } from './senders.js';
+import { channelOf, createSender } from './senders.js';
 
 /** An optional absolute http(s) URL: a typo fails the start instead of every send. */
 function optionalUrl(env: string, description: string): Setting<string | undefined> {
@@ -48,8 +49,9 @@ export const notificationService: ServiceDefinition<typeof settings> = {
   migrations: new URL('../migrations/', import.meta.url),
   consumer: {
     topics: ['ecom.orders', 'ecom.payments', 'ecom.shipments'],
-    handlers: (deps) => notificationHandlers(createSender(deps.config, deps.logger)),
+    handlers: (deps) => notificationHandlers(channelOf(deps.config)),
   },
+  effects: (deps) => notificationEffects(createSender(deps.config, deps.logger)),
   routes: async (app, deps) => {
     await app.register(notificationRoutes, { deps });
   },

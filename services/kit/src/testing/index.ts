@@ -1,3 +1,5 @@
+export * from './events.js';
 export * from './infra.js';
 export * from './problem.js';
 export * from './service.js';
+export { startWebhookSink, type WebhookSink } from './webhook-sink.js';
