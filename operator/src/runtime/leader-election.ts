@@ -1,7 +1,7 @@
 import { type CoordinationV1Api, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { describeError, isConflict, isNotFound } from './kube.js';
-import { decideLease } from './lease-decision.js';
+import { decideLease, type LeaseObservation, type LeaseState, observeLease } from './lease-decision.js';
 
 export interface LeaderElectionOptions {
   api: CoordinationV1Api;
@@ -20,14 +20,20 @@ export interface LeaderElectionOptions {
   onStoppedLeading: () => Promise<void> | void;
 }
 
+/** Durations are measured on a monotonic clock: a wall-clock step cannot shorten or stretch them. */
+const monotonicNow = (): number => performance.now();
+
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: try to take or renew
  * every retry period; writes carry the Lease's resourceVersion, so two candidates cannot both win
- * (the loser gets 409). Whether the lease may be taken is the pure `decideLease`.
+ * (the loser gets 409). Whether the lease may be taken is the pure `decideLease`, by observed time:
+ * the times written in the Lease are informative only, never compared with this machine's clock.
  */
 export class LeaderElector {
   private leading = false;
   private lastRenew = 0;
+  /** The Lease record as last seen (or written) by this candidate, and when, by monotonic time. */
+  private observation: LeaseObservation | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private loop: Promise<void> = Promise.resolve();
@@ -72,7 +78,7 @@ export class LeaderElector {
       holds = false;
     }
     if (this.stopped) return;
-    const now = Date.now();
+    const now = monotonicNow();
     if (holds) {
       this.lastRenew = now;
       if (!this.leading) {
@@ -94,6 +100,7 @@ export class LeaderElector {
   /** True when this process holds the lease after the call. */
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { api, namespace, name, identity } = this.options;
+    // Wall time only for the fields written (what `kubectl get lease` shows); decisions use `observedNow`.
     const now = new Date();
     let lease: V1Lease | undefined;
     try {
@@ -101,46 +108,47 @@ export class LeaderElector {
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }
-    const decision = decideLease(lease?.spec, identity, now);
+    const observedNow = monotonicNow();
+    const { decision, observed } = decideLease(lease?.spec, identity, this.observation, observedNow);
+    this.observation = observed;
     const durationSeconds = Math.max(1, Math.ceil(this.options.leaseDurationMs / 1000));
     const micro = (t: Date | string | undefined) => new V1MicroTime(t ?? now);
+    // What we wrote is what we saw last: the next read compares against it, as client-go does.
+    const wrote = (spec: LeaseState) => {
+      this.observation = observeLease(undefined, spec, observedNow);
+      return true;
+    };
     try {
       switch (decision.action) {
         case 'wait':
           return false;
-        case 'create':
-          await api.createNamespacedLease({
-            namespace,
-            body: {
-              metadata: { name, namespace },
-              spec: {
-                holderIdentity: identity,
-                leaseDurationSeconds: durationSeconds,
-                acquireTime: micro(now),
-                renewTime: micro(now),
-                leaseTransitions: 0,
-              },
-            },
-          });
-          return true;
+        case 'create': {
+          const spec = {
+            holderIdentity: identity,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: micro(now),
+            renewTime: micro(now),
+            leaseTransitions: 0,
+          };
+          await api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec } });
+          return wrote(spec);
+        }
         case 'renew':
         case 'acquire': {
-          const spec = lease?.spec ?? {};
+          const old = lease?.spec ?? {};
+          const spec = {
+            holderIdentity: identity,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: decision.action === 'renew' ? micro(old.acquireTime) : micro(now),
+            renewTime: micro(now),
+            leaseTransitions: decision.action === 'acquire' ? decision.transitions : (old.leaseTransitions ?? 0),
+          };
           await api.replaceNamespacedLease({
             name,
             namespace,
-            body: {
-              metadata: { ...lease?.metadata, name, namespace },
-              spec: {
-                holderIdentity: identity,
-                leaseDurationSeconds: durationSeconds,
-                acquireTime: decision.action === 'renew' ? micro(spec.acquireTime) : micro(now),
-                renewTime: micro(now),
-                leaseTransitions: decision.action === 'acquire' ? decision.transitions : (spec.leaseTransitions ?? 0),
-              },
-            },
+            body: { metadata: { ...lease?.metadata, name, namespace }, spec },
           });
-          return true;
+          return wrote(spec);
         }
       }
     } catch (error) {
