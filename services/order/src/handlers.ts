@@ -1,5 +1,6 @@
 import type { Event, HandlerContext, Handlers, ServiceDeps } from '@ecom/kit';
 import type { EventType } from '@ecom/schemas';
+import { closingAnsweredDeadLetters } from './dead-letters/answered.js';
 import type { SagaInput } from './domain/saga.js';
 import { orderMetrics } from './metrics.js';
 import { lockOrder, recordRefund } from './store.js';
@@ -11,6 +12,7 @@ import { applyInput, type OrderEmitter } from './workflow.js';
  * processed concurrently). Events for orders this service does not know are logged and skipped:
  * every order exists here before any event about it can be published (outbox after commit), so
  * such an event belongs to another environment or a test, and retrying it would never help.
+ * Each handled event also closes the order dead letters it answers (dead-letters/answered.ts).
  */
 export function orderHandlers(deps: ServiceDeps): Handlers {
   const metrics = orderMetrics(deps.registry);
@@ -40,7 +42,7 @@ export function orderHandlers(deps: ServiceDeps): Handlers {
     }
   };
 
-  return {
+  const handlers: Handlers = {
     'ecom.payment.processed.v1': (event, ctx) =>
       apply(
         event,
@@ -109,4 +111,5 @@ export function orderHandlers(deps: ServiceDeps): Handlers {
       ctx.log.info({ orderId: data.orderId, refundId: data.refundId, amount: data.amount, added }, 'refund recorded');
     },
   };
+  return closingAnsweredDeadLetters(handlers, deps.service);
 }

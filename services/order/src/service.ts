@@ -1,4 +1,5 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition } from '@ecom/kit';
+import { startDeadLetterWatch } from './dead-letters/watcher.js';
 import { startDeadlineWorker } from './deadline.js';
 import { orderHandlers } from './handlers.js';
 import { orderMetrics } from './metrics.js';
@@ -32,9 +33,16 @@ export const orderService: ServiceDefinition<typeof settings> = {
   routes: async (app, deps) => {
     await app.register(orderRoutes, { deps });
   },
-  background: (deps) =>
-    startDeadlineWorker(deps, orderMetrics(deps.registry), {
+  background: (deps) => {
+    const deadline = startDeadlineWorker(deps, orderMetrics(deps.registry), {
       timeoutMs: deps.config.sagaTimeoutMs,
       scanMs: deps.config.sagaScanMs,
-    }),
+    });
+    const deadLetters = startDeadLetterWatch(deps);
+    return {
+      async stop() {
+        await Promise.all([deadline.stop(), deadLetters.stop()]);
+      },
+    };
+  },
 };

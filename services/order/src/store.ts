@@ -1,5 +1,6 @@
 import type { Queryable } from '@ecom/kit';
 import { normalizeMoney } from '@ecom/kit';
+import { HAS_OPEN_DEAD_LETTER } from './dead-letters/store.js';
 import type { OrderLine } from './domain/pricing.js';
 import type {
   CancellationReason,
@@ -151,6 +152,8 @@ export async function lockOverdueOrders(tx: Queryable, timeoutMs: number, limit:
 export interface OrderFilter {
   customerId?: string;
   status?: OrderStatus;
+  /** true: only orders with an open dead letter in their flow; false: only those without. */
+  stuck?: boolean;
   limit: number;
 }
 
@@ -165,6 +168,7 @@ export async function listOrders(db: Queryable, filter: OrderFilter): Promise<Or
     params.push(filter.status);
     where.push(`status = $${params.length}`);
   }
+  if (filter.stuck !== undefined) where.push(filter.stuck ? HAS_OPEN_DEAD_LETTER : `NOT ${HAS_OPEN_DEAD_LETTER}`);
   params.push(filter.limit);
   const { rows } = await db.query<OrderRow>(
     `SELECT ${COLUMNS} FROM orders ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}

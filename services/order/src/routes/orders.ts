@@ -2,13 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestError, ConflictError, NotFoundError, problemResponses, type ServiceDeps } from '@ecom/kit';
 import type { OrderCreated } from '@ecom/schemas';
 import type { FastifyInstance } from 'fastify';
+import { openDeadLetters } from '../dead-letters/store.js';
 import { priceOrder } from '../domain/pricing.js';
 import type { OrderStatus, SagaInput } from '../domain/saga.js';
 import { orderMetrics } from '../metrics.js';
 import type { OrderConfig } from '../service.js';
 import { findOrder, insertOrder, listOrders } from '../store.js';
 import { applyInput, orderFlowEmitter } from '../workflow.js';
-import { createOrderBody, listQuery, order, orderList, orderParams, updateBody } from './schemas.js';
+import {
+  createOrderBody,
+  listQuery,
+  order,
+  orderList,
+  orderParams,
+  orderWithDeadLetters,
+  updateBody,
+} from './schemas.js';
 
 interface CreateBody {
   customerId: string;
@@ -88,33 +97,42 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
   app.get<{ Params: { orderId: string } }>(
     '/api/orders/:orderId',
     {
-      schema: { summary: 'Get an order', params: orderParams, response: { 200: order, ...problemResponses(400, 404) } },
+      schema: {
+        summary: 'Get an order, with the open dead letters of its flow',
+        params: orderParams,
+        response: { 200: orderWithDeadLetters, ...problemResponses(400, 404) },
+      },
     },
     async (request) => {
       const found = await findOrder(deps.db, request.params.orderId);
       if (!found) throw new NotFoundError(`Order ${request.params.orderId} does not exist`);
-      return found;
+      const deadLetters = await openDeadLetters(deps.db, [found.orderId]);
+      return { ...found, deadLetters: deadLetters.get(found.orderId) ?? [] };
     },
   );
 
-  app.get<{ Querystring: { customerId?: string; status?: OrderStatus; limit: number } }>(
+  app.get<{ Querystring: { customerId?: string; status?: OrderStatus; stuck?: boolean; limit: number } }>(
     '/api/orders',
     {
       schema: {
-        summary: 'List orders, newest first',
+        summary: 'List orders, newest first (?stuck=true: those with dead-lettered events)',
         querystring: listQuery,
         response: { 200: orderList, ...problemResponses(400) },
       },
     },
     async (request) => {
-      const { customerId, status, limit } = request.query;
-      return {
-        items: await listOrders(deps.db, {
-          limit,
-          ...(customerId !== undefined ? { customerId } : {}),
-          ...(status !== undefined ? { status } : {}),
-        }),
-      };
+      const { customerId, status, stuck, limit } = request.query;
+      const items = await listOrders(deps.db, {
+        limit,
+        ...(customerId !== undefined ? { customerId } : {}),
+        ...(status !== undefined ? { status } : {}),
+        ...(stuck !== undefined ? { stuck } : {}),
+      });
+      const deadLetters = await openDeadLetters(
+        deps.db,
+        items.map((o) => o.orderId),
+      );
+      return { items: items.map((o) => ({ ...o, deadLetters: deadLetters.get(o.orderId) ?? [] })) };
     },
   );
 

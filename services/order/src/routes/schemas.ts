@@ -41,6 +41,11 @@ export const listQuery = {
   properties: {
     customerId: { type: 'string', minLength: 1, maxLength: 100 },
     status: { type: 'string', enum: ORDER_STATUSES },
+    stuck: {
+      type: 'boolean',
+      description:
+        'true: only orders with a dead-lettered event in their flow (see deadLetters); false: only those without',
+    },
     limit: limitParam,
   },
 } as const;
@@ -101,4 +106,34 @@ export const order = {
   },
 } as const;
 
-export const orderList = listSchema(order);
+/** An open dead letter of the order's flow: its position on the dead-letter topic, and why it failed. */
+export const deadLetter = {
+  type: 'object',
+  required: ['topic', 'partition', 'offset', 'errorClass', 'consumerGroup', 'originalTopic', 'ceType', 'failedAt'],
+  properties: {
+    topic: { type: 'string', description: 'The dead-letter topic' },
+    partition: { type: 'integer' },
+    offset: { type: 'string', pattern: '^\\d+$' },
+    errorClass: { type: 'string', nullable: true },
+    consumerGroup: { type: 'string', nullable: true, description: 'The group that failed to process it' },
+    originalTopic: { type: 'string', nullable: true },
+    ceType: { type: 'string', nullable: true },
+    failedAt: timestamp,
+  },
+} as const;
+
+/** An order with the open dead letters of its flow (GET routes): a stuck order has some. */
+export const orderWithDeadLetters = {
+  ...order,
+  required: [...order.required, 'deadLetters'],
+  properties: {
+    ...order.properties,
+    deadLetters: {
+      type: 'array',
+      description: 'Dead-lettered events of this order that were not processed since; empty when none',
+      items: deadLetter,
+    },
+  },
+} as const;
+
+export const orderList = listSchema(orderWithDeadLetters);
