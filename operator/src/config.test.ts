@@ -117,3 +117,17 @@ describe('parseConfig: scrape wiring', () => {
     if (r.kind === 'error') expect(r.message).toMatch(message);
   });
 });
+
+describe('parseConfig: dead-letter replay', () => {
+  it('runs replay Jobs from --replay-image, else $ECOM_IMAGE, else the released image', () => {
+    const image = (argv: string[], env: Record<string, string> = {}) => {
+      const r = parseConfig(argv, { KAFKA_BROKERS: 'k:1', ...env });
+      return r.kind === 'config' ? r.config.replayImage : r;
+    };
+    expect(image(['--replay-image', 'registry.local/ecom:dev'], { ECOM_IMAGE: 'other' })).toBe(
+      'registry.local/ecom:dev',
+    );
+    expect(image([], { ECOM_IMAGE: 'registry.local/ecom:1' })).toBe('registry.local/ecom:1');
+    expect(image([])).toBe('ghcr.io/ecom-platform/ecom:0.1.0');
+  });
+});

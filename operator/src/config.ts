@@ -34,19 +34,25 @@ export interface OperatorConfig {
   scrapeMonitorLabels: Record<string, string>;
   /** How often the scrape controller re-checks whether the Prometheus Operator CRDs are served. */
   scrapeCrdCheckSeconds: number;
+  /** The image whose `ecom replay` the DeadLetterReplay Jobs run (the operator's own). */
+  replayImage: string;
 }
+
+/** The image replay Jobs run when --replay-image is not given (the chart always gives it). */
+export const DEFAULT_REPLAY_IMAGE = 'ghcr.io/ecom-platform/ecom:0.1.0';
 
 export const USAGE = `Usage: ecom-operator [flags]
 
-Reconciles ecom.dev EventTopic resources into Kafka topics (directly or through Strimzi), and
-scales ConsumerAutoscaler targets on their consumer group's lag.
+Reconciles ecom.dev EventTopic resources into Kafka topics (directly or through Strimzi),
+scales ConsumerAutoscaler targets on their consumer group's lag, and runs each DeadLetterReplay
+as a Job.
 
 Flags:
   --kubeconfig PATH              kubeconfig to use (default: KUBECONFIG, ~/.kube/config, in-cluster)
   --namespace NS                 watch only this namespace (default: all namespaces)
   --mode direct|strimzi          direct: Kafka Admin API; strimzi: write KafkaTopic resources (default: direct)
   --kafka-brokers HOST:PORT,...  Kafka bootstrap brokers: topics in direct mode, consumer lag for
-                                 ConsumerAutoscalers in either mode (default: $KAFKA_BROKERS)
+                                 ConsumerAutoscalers and DeadLetterReplays in either mode (default: $KAFKA_BROKERS)
   --strimzi-cluster NAME         strimzi.io/cluster label of the KafkaTopics, strimzi mode (required there)
   --fit-replication-to-brokers   cap replicationFactor and min.insync.replicas at the broker count (dev clusters)
   --metrics-port PORT            port of /metrics, /healthz and /readyz (default: 8080)
@@ -61,6 +67,8 @@ Flags:
   --scrape-monitor-labels K=V,...  labels of those monitors, the ones a Prometheus selects on
                                  (kube-prometheus-stack: release=<its release name>)
   --scrape-crd-check-seconds N   re-check this often whether the Prometheus Operator CRDs are installed (default: 60)
+  --replay-image IMAGE           image of the DeadLetterReplay Jobs, which run its \`ecom replay\` against
+                                 --kafka-brokers (default: $ECOM_IMAGE, else ${DEFAULT_REPLAY_IMAGE})
   --help                         show this text
 `;
 
@@ -96,6 +104,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
         scrape: { type: 'boolean', default: false },
         'scrape-monitor-labels': { type: 'string', default: '' },
         'scrape-crd-check-seconds': { type: 'string', default: '60' },
+        'replay-image': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -171,6 +180,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       scrape: values.scrape === true,
       scrapeMonitorLabels,
       scrapeCrdCheckSeconds,
+      replayImage: str('replay-image') ?? env.ECOM_IMAGE ?? DEFAULT_REPLAY_IMAGE,
     },
   };
 }

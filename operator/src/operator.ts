@@ -4,12 +4,14 @@ import type { OperatorConfig } from './config.js';
 import { consumerAutoscalerController } from './controllers/consumerautoscaler/controller.js';
 import { AutoscalerMetrics } from './controllers/consumerautoscaler/metrics.js';
 import type { LagReaderPort } from './controllers/consumerautoscaler/reconciler.js';
+import { deadLetterReplayController } from './controllers/deadletterreplay/controller.js';
 import { eventTopicController } from './controllers/eventtopic/controller.js';
 import type { TopicAdminPort } from './controllers/eventtopic/reconciler.js';
 import { scrapeController } from './controllers/scrape/controller.js';
 import { ScrapeMetrics } from './controllers/scrape/metrics.js';
 import { kubeEventRecorder } from './runtime/events.js';
 import { loadKubeConfig, makeKubeClients } from './runtime/kube.js';
+import { lazyClient } from './runtime/lazy-client.js';
 import { type Manager, startManager } from './runtime/manager.js';
 import { OperatorMetrics } from './runtime/metrics.js';
 
@@ -70,6 +72,19 @@ export async function startOperator(
   const clients = makeKubeClients(loadKubeConfig(config.kubeconfig));
   const metrics = new OperatorMetrics();
   const admin = config.kafkaBrokers.length > 0 ? lazyTopicAdmin(config, logger) : undefined;
+  // Replay progress (offsets with metadata) is read through its own small Kafka admin client.
+  const replayReader =
+    config.kafkaBrokers.length > 0
+      ? lazyClient(
+          async () =>
+            (await import('@ecom/kit')).openOffsetReader({
+              brokers: config.kafkaBrokers,
+              clientId: `ecom-operator-${config.identity}-replay`,
+              logger,
+            }),
+          `Kafka at ${config.kafkaBrokers.join(',')}`,
+        )
+      : undefined;
   const autoscalerMetrics = new AutoscalerMetrics(metrics.registry);
   const scrapeMetrics = config.scrape ? new ScrapeMetrics(metrics.registry) : undefined;
   const recorder = kubeEventRecorder({
@@ -119,6 +134,21 @@ export async function startOperator(
         watchSilenceMs: config.watchSilenceSeconds * 1000,
         concurrency: config.concurrency,
       }),
+      deadLetterReplayController({
+        clients,
+        namespace: config.namespace,
+        progress: replayReader && {
+          committed: async (group, topic) => (await replayReader.get()).committed(group, topic),
+        },
+        image: config.replayImage,
+        brokers: config.kafkaBrokers,
+        recorder,
+        metrics,
+        logger: logger.child({ controller: 'deadletterreplay' }),
+        resyncMs: config.resyncSeconds * 1000,
+        watchSilenceMs: config.watchSilenceSeconds * 1000,
+        concurrency: config.concurrency,
+      }),
       ...(scrapeMetrics
         ? [
             scrapeController({
@@ -145,6 +175,7 @@ export async function startOperator(
     async stop() {
       await manager.stop();
       await admin?.close();
+      await replayReader?.close();
     },
   };
 }

@@ -28,6 +28,7 @@ export function testOperatorConfig(namespace: string, overrides: Partial<Operato
     scrape: false,
     scrapeMonitorLabels: {},
     scrapeCrdCheckSeconds: 60,
+    replayImage: 'ghcr.io/ecom-platform/ecom:test',
     ...overrides,
   };
 }
