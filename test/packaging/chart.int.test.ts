@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { CONSUMER_GROUPS } from '../support/services.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const kubeconfig = resolve(repoRoot, '.local/kube/kubeconfig');
@@ -274,6 +275,15 @@ describe('rendered contents', () => {
       expect(groups).toContain('ecom.dev/eventtopics');
       expect(groups).toContain('ecom.dev/eventtopics/status');
       expect(groups).toContain('events.k8s.io/events');
+      // ConsumerAutoscalers: read and status; their Deployments only through /scale (read, update).
+      const rule = (resource: string) => role?.rules.find((r: Obj) => r.resources.includes(resource));
+      expect(rule('consumerautoscalers')?.verbs).toEqual(['get', 'list', 'watch']);
+      expect(rule('consumerautoscalers/status')?.verbs).toEqual(['patch']);
+      expect(rule('deployments/scale')).toEqual({
+        apiGroups: ['apps'],
+        resources: ['deployments/scale'],
+        verbs: ['get', 'update'],
+      });
       expect(groups.includes('kafka.strimzi.io/kafkatopics')).toBe(mode === 'strimzi');
       for (const r of role?.rules ?? []) expect(r.verbs).not.toContain('*');
       expect(objs.some((o) => o.kind === 'ClusterRole')).toBe(false);
@@ -394,6 +404,8 @@ describe('rendered contents', () => {
     [['--set', 'kafka.version=3.9.0'], '/kafka/version'],
     [['--set', 'topics[0].partitions=0'], '/topics/0/partitions'],
     [['--set', 'operator.mode=zookeeper'], '/operator/mode'],
+    [['--set', 'services.order.autoscaling.lagThreshold=0'], '/services/order/autoscaling/lagThreshold'],
+    [['--set', 'autoscaling.offsetResetPolicy=none'], '/autoscaling/offsetResetPolicy'],
     [['--set', 'servces.order.replicas=1'], 'servces'],
     [['--set', 'metrics.scrape.interval=often'], '/metrics/scrape/interval'],
     // helm's schema library reports a bad property name at a wrong path, so match its message.
@@ -416,6 +428,48 @@ describe('rendered contents', () => {
       'postgresql.image.tag must be a pinned version',
     ],
   ])('refuses a "latest" image tag with a message: %j', async (args, message) => {
+    const r = await render(args);
+    expect(r.code, 'helm template must fail').not.toBe(0);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('renders a ConsumerAutoscaler per consuming service: its group and topics, maxReplicas the partitions of its topics', async () => {
+    const objs = await objectsOf([]);
+    const partitions = Object.fromEntries(
+      objs.filter((o) => o.kind === 'EventTopic').map((t) => [t.spec.topicName ?? t.metadata.name, t.spec.partitions]),
+    );
+    const autoscalers = objs.filter((o) => o.kind === 'ConsumerAutoscaler');
+    expect(autoscalers.map((a) => a.spec.consumerGroup).sort()).toEqual(Object.keys(CONSUMER_GROUPS).sort());
+    for (const a of autoscalers) {
+      const topics = CONSUMER_GROUPS[a.spec.consumerGroup] ?? [];
+      expect(a.spec.topics, `topics of ${a.metadata.name}`).toEqual(topics);
+      expect(a.spec.maxReplicas, `maxReplicas of ${a.metadata.name}`).toBe(
+        topics.reduce((sum, t) => sum + (partitions[t] ?? 0), 0),
+      );
+      expect(a.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: a.metadata.name });
+      // The autoscaler owns the count: the Deployment has none, so helm upgrade does not reset it.
+      const d = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === a.metadata.name);
+      expect(d?.spec.replicas, `replicas of Deployment/${a.metadata.name}`).toBeUndefined();
+    }
+    const off = await objectsOf(['--set', 'autoscaling.enabled=false']);
+    expect(off.filter((o) => o.kind === 'ConsumerAutoscaler')).toEqual([]);
+    expect(off.find((o) => o.kind === 'Deployment' && o.metadata.name === 'ecom-order')?.spec.replicas).toBe(2);
+  });
+
+  it.each([
+    [
+      ['--set', 'services.payment.autoscaling.maxReplicas=7'],
+      'services.payment.autoscaling.maxReplicas is 7 but its topics (ecom.orders) have 6 partitions',
+    ],
+    [
+      ['--set', 'services.payment.autoscaling.topics={ecom.returns}'],
+      'services.payment.autoscaling.topics: ecom.returns is not in .Values.topics',
+    ],
+    [
+      ['--set', 'services.payment.autoscaling.minReplicas=9'],
+      'services.payment.autoscaling.minReplicas is 9 but its maxReplicas is 6',
+    ],
+  ])('refuses autoscaling values that cannot work, saying why: %j', async (args, message) => {
     const r = await render(args);
     expect(r.code, 'helm template must fail').not.toBe(0);
     expect(r.stderr).toContain(message);
