@@ -1,13 +1,19 @@
 // Event handlers: ecom.orders (OrderCreated, OrderCancelled) and ecom.payments (PaymentProcessed).
 // The kit runs each in the consumer's transaction with the inbox entry, so a redelivered event
 // never reaches these twice; the reservation state machine makes a duplicate with a new ce_id
-// (or a late, contradicting outcome) harmless too.
+// (or a late, contradicting outcome) harmless too. Before any of them runs, the batch's rows are
+// locked up front (batch-locks.ts), so their own locks below only re-lock rows already held; they
+// still take them, so each handler stays correct on its own.
 import { causedBy, type Handlers, type ServiceDeps } from '@ecom/kit';
+import type { HandledEventType } from './domain/batch-locks.js';
 import { applyToOrder, type FlowContext, reserveOrder } from './reservations.js';
 import type { InventoryConfig } from './service.js';
 import { lockOrder, recordCancellation, recordPayment } from './store.js';
 
-export function inventoryHandlers(deps: ServiceDeps<InventoryConfig>): Handlers {
+/** Exactly the types whose rows the batch lock plan knows: a handler cannot be added without its entry there. */
+type InventoryHandlers = { [T in HandledEventType]: NonNullable<Handlers[T]> };
+
+export function inventoryHandlers(deps: ServiceDeps<InventoryConfig>): InventoryHandlers {
   const threshold = deps.config.lowStockThreshold;
   return {
     'ecom.order.created.v1': async (event, { tx, emit, log }) => {

@@ -1,19 +1,24 @@
 // The inventory service in-process against the real broker and PostgreSQL. Topics are shared with
 // other tests, so every test uses its own product and order ids and filters what it reads by key.
 import { randomUUID } from 'node:crypto';
-import { createEvent, type Event, type IncomingRecord } from '@ecom/kit';
+import type { IncomingRecord, Queryable } from '@ecom/kit';
 import {
+  eventually,
   expectProblem,
+  orderCancelled,
+  orderCreated,
   payloadOf,
+  paymentProcessed,
   readKeyEvents,
   readTopic,
   recordsOfKey,
   startTestService,
   type TestService,
 } from '@ecom/kit/testing';
-import type { EventPayloads, EventType } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockBatchRows } from './batch-locks.js';
 import { type InventoryConfig, inventoryService } from './service.js';
+import { lockOrder, lockProducts } from './store.js';
 
 let running: TestService<InventoryConfig>;
 
@@ -27,62 +32,6 @@ afterAll(async () => {
 
 function product(): string {
   return `sku-${randomUUID().slice(0, 12)}`;
-}
-
-function event<T extends EventType>(type: T, data: EventPayloads[T], correlationId: string): Event<T> {
-  return createEvent('inventory-test', type, data, { correlationId });
-}
-
-type TestLine = { productId: string; quantity: number };
-
-function orderCreated(orderId: string, [first, ...rest]: [TestLine, ...TestLine[]]) {
-  return event(
-    'ecom.order.created.v1',
-    {
-      orderId,
-      customerId: 'cust-1',
-      items: [{ ...first, price: '1.00' }, ...rest.map((i) => ({ ...i, price: '1.00' }))],
-      totalAmount: '1.00',
-      currency: 'USD',
-      paymentMethod: 'card',
-      status: 'CREATED',
-      orderDate: new Date().toISOString(),
-    },
-    orderId,
-  );
-}
-
-function paymentProcessed(orderId: string, status: 'COMPLETED' | 'FAILED') {
-  return event(
-    'ecom.payment.processed.v1',
-    {
-      paymentId: randomUUID(),
-      orderId,
-      customerId: 'cust-1',
-      amount: '1.00',
-      currency: 'USD',
-      status,
-      paymentMethod: 'card',
-      transactionId: status === 'COMPLETED' ? 'tx-1' : null,
-      failureReason: status === 'FAILED' ? 'declined' : null,
-    },
-    orderId,
-  );
-}
-
-function orderCancelled(orderId: string) {
-  return event(
-    'ecom.order.cancelled.v1',
-    {
-      orderId,
-      customerId: 'cust-1',
-      cancellationReason: 'CUSTOMER_REQUEST',
-      refundRequired: true,
-      totalAmount: '1.00',
-      currency: 'USD',
-    },
-    orderId,
-  );
 }
 
 function inventoryEvents(key: string, type: string, count = 1): Promise<IncomingRecord[]> {
@@ -381,5 +330,97 @@ describe('the reservation saga', () => {
       items: [{ productId: ghost, requested: 1, available: 0 }],
     });
     expect((await stock(ghost)).status).toBe(404);
+  });
+});
+
+describe('the locks a consumer batch takes before its handlers run', () => {
+  /** Whether `lock`, run by another transaction, has to wait (it gives up after 200 ms: 55P03). */
+  async function blockedElsewhere(lock: (tx: Queryable) => Promise<unknown>): Promise<boolean> {
+    try {
+      await running.deps.db.transaction(async (tx) => {
+        await tx.query("SET LOCAL lock_timeout = '200ms'");
+        await lock(tx);
+      });
+      return false;
+    } catch (error) {
+      if ((error as { code?: string }).code === '55P03') return true;
+      throw error;
+    }
+  }
+  const orderBlocked = (orderId: string) => blockedElsewhere((tx) => lockOrder(tx, orderId));
+  const productBlocked = (productId: string) => blockedElsewhere((tx) => lockProducts(tx, [productId]));
+
+  /** Runs the hook in a transaction left open until the returned release() is called. */
+  async function holdBatchLocks(...events: Parameters<typeof lockBatchRows>[0]) {
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const done = running.deps.db.transaction(async (tx) => {
+      await lockBatchRows(events, tx);
+      locked();
+      await released;
+    });
+    await Promise.race([ready, done]);
+    return {
+      release: async () => {
+        release();
+        await done;
+      },
+    };
+  }
+
+  it("holds every order row (created if missing) and every product of the batch's lines and reservations", async () => {
+    const [lineProduct, reservedProduct, other] = [product(), product(), product()];
+    for (const p of [lineProduct, reservedProduct, other])
+      await put(p, { quantity: 5, operation: 'ADD', reason: 'RESTOCK' });
+    const reservedOrder = randomUUID();
+    const reserving = orderCreated(reservedOrder, [{ productId: reservedProduct, quantity: 1 }]);
+    await running.publish(reserving);
+    await running.handled(reserving);
+
+    const newOrder = randomUUID();
+    const batch = await holdBatchLocks(
+      orderCreated(newOrder, [{ productId: lineProduct, quantity: 1 }]),
+      orderCancelled(reservedOrder),
+    );
+    try {
+      expect({
+        newOrder: await orderBlocked(newOrder),
+        reservedOrder: await orderBlocked(reservedOrder),
+        lineProduct: await productBlocked(lineProduct),
+        reservedProduct: await productBlocked(reservedProduct),
+        other: await productBlocked(other),
+      }).toEqual({ newOrder: true, reservedOrder: true, lineProduct: true, reservedProduct: true, other: false });
+    } finally {
+      await batch.release();
+    }
+    expect(await orderBlocked(newOrder)).toBe(false);
+  });
+
+  it('creates a product only between batches, so the products a batch locked cannot grow under it', async () => {
+    const created = product();
+    const batch = await holdBatchLocks(orderCreated(randomUUID(), [{ productId: created, quantity: 1 }]));
+    let answered = false;
+    const creating = put(created, { quantity: 3, operation: 'ADD', reason: 'RESTOCK' }).finally(() => {
+      answered = true;
+    });
+    try {
+      await eventually(async () => {
+        const { rows } = await running.deps.db.query<{ n: string }>(
+          "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+        );
+        return Number(rows[0]?.n) > 0 ? true : undefined;
+      }, 'the product creation to wait for the catalogue lock');
+      expect(answered).toBe(false);
+    } finally {
+      await batch.release();
+    }
+    expect((await creating).statusCode).toBe(201);
+    expect((await stock(created)).body).toMatchObject({ onHand: 3, reserved: 0 });
   });
 });

@@ -1,4 +1,5 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition } from '@ecom/kit';
+import { lockBatchRows } from './batch-locks.js';
 import { inventoryHandlers } from './handlers.js';
 import { inventoryRoutes } from './routes/inventory.js';
 
@@ -23,6 +24,7 @@ export const inventoryService: ServiceDefinition<typeof settings> = {
   consumer: {
     topics: ['ecom.orders', 'ecom.payments'],
     handlers: (deps) => inventoryHandlers(deps),
+    beforeBatch: lockBatchRows,
   },
   routes: async (app, deps) => {
     await app.register(inventoryRoutes, { deps });

@@ -50,6 +50,8 @@ export async function getProduct(db: Queryable, productId: string): Promise<Prod
 /**
  * Locks the named products, always in product_id order: two transactions locking overlapping
  * sets then take the locks in the same order and wait for each other instead of deadlocking.
+ * A consumer batch locks all of its products in one such call (batch-locks.ts), so the locks its
+ * handlers take one order at a time are re-locks of rows it holds.
  */
 export async function lockProducts(tx: Queryable, productIds: readonly string[]): Promise<Map<string, ProductRow>> {
   const { rows } = await tx.query<RawProduct>(
@@ -59,8 +61,23 @@ export async function lockProducts(tx: Queryable, productIds: readonly string[])
   return new Map(rows.map((r) => [r.product_id, toProduct(r)]));
 }
 
+/**
+ * Which products exist must not change while a consumer batch runs: the batch locks its products
+ * before its handlers run, and a product created in between would be locked later, out of order,
+ * by a handler that now sees it (two such batches could deadlock). So every batch holds this lock
+ * shared, and creating a product takes it exclusively: a creation waits for the batches in flight,
+ * and the batches that start meanwhile wait for the creation. Creating a product is rare (the first
+ * ADD of a product id); adjusting an existing one does not take this lock.
+ */
+export async function lockCatalogue(tx: Queryable, mode: 'shared' | 'exclusive'): Promise<void> {
+  const fn = mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock';
+  await tx.query(`SELECT ${fn}(hashtext(current_schema() || '.product-catalogue'))`);
+}
+
 /** Inserts an empty product if it does not exist; true when this call created it. Race-free. */
 export async function ensureProduct(tx: Queryable, productId: string): Promise<boolean> {
+  if (await getProduct(tx, productId)) return false;
+  await lockCatalogue(tx, 'exclusive');
   const { rowCount } = await tx.query(
     'INSERT INTO products (product_id, on_hand, reserved) VALUES ($1, 0, 0) ON CONFLICT (product_id) DO NOTHING',
     [productId],
@@ -95,19 +112,38 @@ export async function listProducts(
 }
 
 /**
- * Creates the order's signals row if needed and locks it. Every handler of an order takes this
- * lock first, so OrderCreated (ecom.orders) and PaymentProcessed (ecom.payments), consumed on
- * different partitions at the same time, see each other's writes instead of both missing them.
+ * Creates the orders' signals rows if needed and locks them, in order_id order (the insert too: two
+ * transactions inserting the same new ids in opposite orders would wait for each other). Every
+ * handler of an order takes this lock first, so OrderCreated (ecom.orders) and PaymentProcessed
+ * (ecom.payments), consumed on different partitions at the same time, see each other's writes
+ * instead of both missing them.
  */
-export async function lockOrder(tx: Queryable, orderId: string): Promise<OrderSignals> {
-  await tx.query('INSERT INTO order_signals (order_id) VALUES ($1) ON CONFLICT (order_id) DO NOTHING', [orderId]);
-  const { rows } = await tx.query<{ payment_status: OrderSignals['paymentStatus']; cancelled_reason: string | null }>(
-    'SELECT payment_status, cancelled_reason FROM order_signals WHERE order_id = $1 FOR UPDATE',
-    [orderId],
+export async function lockOrders(
+  tx: Queryable,
+  orderIds: readonly string[],
+): Promise<{ orderId: string; signals: OrderSignals }[]> {
+  await tx.query(
+    'INSERT INTO order_signals (order_id) SELECT id FROM unnest($1::uuid[]) AS ids(id) ORDER BY id ON CONFLICT (order_id) DO NOTHING',
+    [[...orderIds]],
   );
-  const row = rows[0];
+  const { rows } = await tx.query<{
+    order_id: string;
+    payment_status: OrderSignals['paymentStatus'];
+    cancelled_reason: string | null;
+  }>(
+    'SELECT order_id, payment_status, cancelled_reason FROM order_signals WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE',
+    [[...orderIds]],
+  );
+  return rows.map((r) => ({
+    orderId: r.order_id,
+    signals: { paymentStatus: r.payment_status, cancelledReason: r.cancelled_reason },
+  }));
+}
+
+export async function lockOrder(tx: Queryable, orderId: string): Promise<OrderSignals> {
+  const [row] = await lockOrders(tx, [orderId]);
   if (!row) throw new Error(`order_signals row for ${orderId} missing right after its upsert`);
-  return { paymentStatus: row.payment_status, cancelledReason: row.cancelled_reason };
+  return row.signals;
 }
 
 /**
@@ -133,17 +169,25 @@ export async function recordCancellation(tx: Queryable, orderId: string, reason:
   );
 }
 
-export async function getReservation(db: Queryable, orderId: string): Promise<ReservationRow | undefined> {
+export async function getReservations(db: Queryable, orderIds: readonly string[]): Promise<ReservationRow[]> {
   const { rows } = await db.query<{
     order_id: string;
     reservation_id: string;
     status: ReservationStatus;
     items: Line[];
-  }>('SELECT order_id, reservation_id, status, items FROM reservations WHERE order_id = $1', [orderId]);
-  const row = rows[0];
-  return row
-    ? { orderId: row.order_id, reservationId: row.reservation_id, status: row.status, items: row.items }
-    : undefined;
+  }>('SELECT order_id, reservation_id, status, items FROM reservations WHERE order_id = ANY($1::uuid[])', [
+    [...orderIds],
+  ]);
+  return rows.map((row) => ({
+    orderId: row.order_id,
+    reservationId: row.reservation_id,
+    status: row.status,
+    items: row.items,
+  }));
+}
+
+export async function getReservation(db: Queryable, orderId: string): Promise<ReservationRow | undefined> {
+  return (await getReservations(db, [orderId]))[0];
 }
 
 export async function insertReservation(tx: Queryable, reservation: ReservationRow): Promise<void> {

@@ -33,8 +33,8 @@ export function available(level: StockLevel): number {
 
 /**
  * One line per product, summed, sorted by productId. An order may name a product on two lines;
- * stock is checked against their sum, and sorting gives the stable row-lock order the caller
- * uses (ORDER BY product_id) so concurrent reservations cannot deadlock on product rows.
+ * stock is checked against their sum, and the reservation stores and reports its items in a stable
+ * order. (Row locks do not depend on it: the lock statements sort by product_id themselves.)
  */
 export function aggregateLines(lines: readonly Line[]): Line[] {
   const totals = new Map<string, number>();
