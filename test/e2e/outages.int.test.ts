@@ -7,27 +7,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startWebhookSink, type WebhookSink } from '@ecom/kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoPath } from '../../local/src/repo.js';
-import { checkInvariants, healthyDeadLetters } from '../support/invariants.js';
 import { type LoadResult, runLoad } from '../support/load.js';
-import { newId, orderReaches, quiesce, SETTLED, seedStock } from '../support/platform.js';
-import { SERVICES, type ServiceName, Stack } from '../support/stack.js';
+import { newId } from '../support/platform.js';
+import { settleAndCheck, stockProducts, supervisedStack } from '../support/reliability.js';
+import type { Stack } from '../support/stack.js';
 
 let sink: WebhookSink;
 let stack: Stack;
 
 beforeAll(async () => {
   sink = await startWebhookSink();
-  const common = { EFFECT_LEASE_MS: '3000', CONSUMER_RETRY_BASE_MS: '50' };
-  stack = new Stack(
-    Object.fromEntries(
-      (Object.keys(SERVICES) as ServiceName[]).map((name) => [
-        name,
-        name === 'notification' ? { ...common, NOTIFICATION_WEBHOOK_URL: sink.url } : common,
-      ]),
-    ),
-    // A service that gives up during an outage is restarted, as a kubelet would.
-    { restartCrashed: true },
-  );
+  // A service that gives up during an outage is restarted, as a kubelet would.
+  stack = supervisedStack(sink);
   await stack.start();
 }, 180_000);
 
@@ -43,28 +34,13 @@ function sh(script: string, ...args: string[]): void {
 /** Runs the load with `outage` happening 2 s into it, then checks every invariant. */
 async function underLoad(outage: () => Promise<void>): Promise<LoadResult> {
   const run = newId('o');
-  const products = Array.from({ length: 9 }, (_, i) => `${run}-p${i}`);
-  const seeded: Record<string, number> = {};
-  for (const product of products) {
-    await seedStock(product, 40);
-    seeded[product] = 40;
-  }
+  const seeded = await stockProducts(run, 9, 40);
+  const products = Object.keys(seeded);
   const loading = runLoad({ run, orders: 160, concurrency: 6, products, customers: 20, retryForMs: 180_000 });
   await sleep(2_000);
   await outage();
   const load = await loading;
-  await stack.allReady(120_000);
-  for (const orderId of load.accepted.values()) await orderReaches(orderId, SETTLED, 180_000);
-  await quiesce(180_000);
-  const orders = await checkInvariants({
-    orderIds: [...load.accepted.values()],
-    seeded,
-    customers: load.customers,
-    maxOrdersPerCustomer: load.keysByCustomer,
-    sink,
-  });
-  expect(load.replayMismatches).toEqual([]);
-  expect(await healthyDeadLetters(orders.map((o) => o.orderId))).toEqual([]);
+  const orders = await settleAndCheck(stack, load, seeded, sink);
   expect(orders.some((o) => o.status === 'SHIPPED')).toBe(true);
   return load;
 }

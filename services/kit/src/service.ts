@@ -168,6 +168,7 @@ export async function startService<S extends ConfigSpec>(
     registry,
     bodyLimit: config.bodyLimit,
     db,
+    idempotencyPendingTimeoutMs: config.idempotencyPendingTimeoutMs,
     readiness: async () => {
       const database = await db.ping().then(
         () => ({ ok: true }),

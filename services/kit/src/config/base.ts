@@ -69,6 +69,12 @@ export function baseSettings(defaultPort: number) {
       15 * 24 * HOUR_MS,
       { min: 60_000 },
     ),
+    idempotencyPendingTimeoutMs: int(
+      'IDEMPOTENCY_PENDING_TIMEOUT_MS',
+      'How long an Idempotency-Key stays claimed by a request whose process died before answering; retries get 409 with Retry-After meanwhile. Keep it above the slowest POST',
+      60_000,
+      { min: 1_000 },
+    ),
     idempotencyKeyRetentionMs: int(
       'IDEMPOTENCY_KEY_RETENTION_MS',
       'How long a POST response is kept for Idempotency-Key retries',

@@ -1,7 +1,8 @@
 // The only module that imports kafkajs: kafkajs has had no release since 2023, so everything the
 // kit needs from a Kafka client goes through the small interfaces below and the client can be
 // swapped by rewriting this one file.
-import type { Admin, Consumer, Kafka as KafkaClient, LogEntry, Producer } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Admin, Consumer, Kafka as KafkaClient, KafkaMessage, LogEntry, Producer } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ObservedTopic, TopicAction } from '../topics/types.js';
@@ -171,6 +172,8 @@ export async function openProducer(options: KafkaOptions): Promise<RecordProduce
 
 /** How often the consumer supervisor looks for a stall. */
 const WATCHDOG_MS = 5_000;
+/** How long a rebuild waits for the old consumer to leave before starting the new one anyway. */
+const DISCONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * A group consumer that stays alive: kafkajs restarts itself after retriable errors, but after a
@@ -216,21 +219,13 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.concurrency,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset, commitOffsetsIfNecessary }) => {
         touch();
         await options.onBatch({
           topic: batch.topic,
           partition: batch.partition,
           highWatermark: batch.highWatermark,
-          records: batch.messages.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key ?? null,
-            value: m.value ?? null,
-            headers: decodeHeaders(m.headers),
-            timestamp: m.timestamp,
-          })),
+          records: batch.messages.map((m) => incoming(batch.topic, batch.partition, m)),
           heartbeat: async () => {
             touch();
             await heartbeat();
@@ -239,9 +234,13 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
           isRevoked: () => isStale(),
           commit: async (offset) => {
             touch();
-            // resolveOffset moves kafkajs' fetch position past the batch; commitOffsets alone would not.
+            // resolveOffset moves kafkajs' fetch position past the batch; a commit alone would not.
             resolveOffset((BigInt(offset) - 1n).toString());
-            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+            // Not consumer.commitOffsets: it silently does nothing once the consumer is stopping,
+            // which would drop the offsets of the batch a SIGTERM lets finish.
+            await commitOffsetsIfNecessary({
+              topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }],
+            });
           },
         });
       },
@@ -254,8 +253,10 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
       options.onRestart?.(reason);
       options.logger.error({ reason, groupId: options.groupId }, 'rebuilding the Kafka consumer');
       joined = false;
-      await current?.disconnect().catch(() => undefined);
+      // A stalled consumer may never finish its batch, and kafkajs' disconnect waits for it.
+      const old = current;
       current = undefined;
+      await Promise.race([old?.disconnect().catch(() => undefined), sleep(DISCONNECT_TIMEOUT_MS)]);
       for (let attempt = 1; !closing; attempt++) {
         try {
           touch();
@@ -273,12 +274,15 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
   };
 
   current = await build();
-  const watchdog = setInterval(() => {
-    if (!closing && joined && Date.now() - lastActivity > stallTimeoutMs) {
-      problem = `no fetch and no progress for ${Math.round((Date.now() - lastActivity) / 1000)} s`;
-      void rebuild('stalled');
-    }
-  }, WATCHDOG_MS);
+  const watchdog = setInterval(
+    () => {
+      if (!closing && joined && Date.now() - lastActivity > stallTimeoutMs) {
+        problem = `no fetch and no progress for ${Math.round((Date.now() - lastActivity) / 1000)} s`;
+        void rebuild('stalled');
+      }
+    },
+    Math.min(WATCHDOG_MS, stallTimeoutMs / 2),
+  );
   watchdog.unref();
 
   return {
@@ -291,6 +295,18 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
       await rebuilding;
       await current?.disconnect();
     },
+  };
+}
+
+function incoming(topic: string, partition: number, m: KafkaMessage): IncomingRecord {
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    key: m.key ?? null,
+    value: m.value ?? null,
+    headers: decodeHeaders(m.headers),
+    timestamp: m.timestamp,
   };
 }
 
@@ -756,15 +772,7 @@ export async function readRanges(options: KafkaOptions & RangeReadOptions): Prom
         if (end === undefined || position === undefined || position >= end) return;
         const records = batch.messages
           .filter((m) => BigInt(m.offset) >= position && BigInt(m.offset) < end)
-          .map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key ?? null,
-            value: m.value ?? null,
-            headers: decodeHeaders(m.headers),
-            timestamp: m.timestamp,
-          }));
+          .map((m) => incoming(batch.topic, batch.partition, m));
         try {
           if (records.length > 0 && !(await options.onBatch({ partition: batch.partition, records, heartbeat }))) {
             settle?.resolve();
