@@ -73,3 +73,12 @@ describe('MonitorDiscovery', () => {
     expect(await d.current()).toEqual(both);
   });
 });
+
+describe('MonitorDiscovery after stop', () => {
+  it('a result that arrives after stop() changes nothing downstream', async () => {
+    const { d, changes } = discovery([both]);
+    d.stop();
+    await d.recheck();
+    expect(changes).toEqual([]);
+  });
+});

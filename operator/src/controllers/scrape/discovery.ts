@@ -27,6 +27,7 @@ export class MonitorDiscovery {
   private served: ServedMonitors | undefined;
   private inFlight: Promise<ServedMonitors> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly options: MonitorDiscoveryOptions) {}
 
@@ -44,6 +45,7 @@ export class MonitorDiscovery {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
@@ -59,7 +61,7 @@ export class MonitorDiscovery {
       .then(async (served) => {
         const previous = this.served;
         this.served = served;
-        if (changedKinds(served, previous).length > 0) {
+        if (changedKinds(served, previous).length > 0 && !this.stopped) {
           this.options.logger.info({ served, previous }, 'Prometheus Operator monitor kinds served');
           await this.options.onChange(served, previous);
         }

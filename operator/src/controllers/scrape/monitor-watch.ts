@@ -43,10 +43,13 @@ export function ownerKeyOf(monitor: KubernetesObject): string | undefined {
  */
 export class MonitorWatch {
   private readonly running = new Map<MonitorKind, ResilientInformer<KubernetesObject>>();
+  /** Once stopped, a discovery result that arrives late starts nothing. */
+  private stopped = false;
 
   constructor(private readonly options: MonitorWatchOptions) {}
 
   async sync(served: ServedMonitors): Promise<void> {
+    if (this.stopped) return;
     for (const kind of Object.keys(served) as MonitorKind[]) {
       const informer = this.running.get(kind);
       if (served[kind] && !informer) {
@@ -61,6 +64,7 @@ export class MonitorWatch {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const informers = [...this.running.values()];
     this.running.clear();
     await Promise.all(informers.map((i) => i.stop()));
