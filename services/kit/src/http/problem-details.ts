@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifySchemaValidationError } from 'fastify';
+import { isTransientError } from '../db/transient.js';
 import { type FieldError, HttpProblem } from './errors.js';
 
 /** The RFC 9457 body every error response carries. */
@@ -106,6 +107,12 @@ export function problemFromError(
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     const detail = typeof e.message === 'string' && e.message ? e.message : (STATUS_CODES[e.statusCode] ?? 'Error');
     return { problem: problem(e.statusCode, detail, instance), exposed: true };
+  }
+  // A deadlock victim, a lost connection, a database restarting: the same request may succeed in
+  // a moment, and a client should retry it (with its Idempotency-Key) rather than give up.
+  if (isTransientError(error)) {
+    const detail = `The database is busy or unavailable; retry the request (request id ${requestId})`;
+    return { problem: problem(503, detail, instance), exposed: false };
   }
   // The request id lets support find the logged error without showing it to the caller.
   const detail = `An unexpected error occurred; it was logged with request id ${requestId}`;

@@ -61,6 +61,9 @@ async function build(): Promise<App> {
   app.get('/boom', async () => {
     throw new Error('connection to 10.0.0.7:5432 refused');
   });
+  app.get('/deadlock', async () => {
+    throw Object.assign(new Error('deadlock detected on relation 10.0.0.7'), { code: '40P01' });
+  });
   return app;
 }
 
@@ -202,5 +205,14 @@ describe('problem+json errors', () => {
     const body = expectProblem(res, 500);
     expect(res.body).not.toContain('10.0.0.7');
     expect(body.detail).toContain('req-42');
+  });
+
+  it('503 with Retry-After for a transient database error, so a client retries instead of giving up', async () => {
+    await build();
+    const res = await app.inject({ method: 'GET', url: '/deadlock', headers: { 'x-request-id': 'req-43' } });
+    const body = expectProblem(res, 503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body).not.toContain('10.0.0.7');
+    expect(body.detail).toContain('req-43');
   });
 });

@@ -21,6 +21,7 @@ export const problemPlugin: FastifyPluginAsync = rootPlugin(async (app) => {
     // already carries the request id, so the log line and the 500 detail can be matched.
     if (!mapped.exposed || mapped.problem.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ status: mapped.problem.status, detail: mapped.problem.detail }, 'request rejected');
+    if (mapped.problem.status === 503) reply.header('retry-after', '1');
     return sendProblem(reply, mapped.problem);
   });
 
