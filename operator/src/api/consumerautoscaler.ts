@@ -133,7 +133,7 @@ export const consumerAutoscalerStatusSchema = object(
   {
     conditions: array(conditionSchema, {
       description:
-        'Ready: the lag was read and the target can be scaled (reasons LagUnavailable, TargetNotFound, TopicNotFound, NoTopics when not). Active: the lag is above activationLagThreshold. ScalingLimited: the desired count was held or bounded (CappedAtPartitions, TooManyReplicas, TooFewReplicas, ScaleUpStabilized, ScaleDownStabilized, Rebalancing, LagUnavailable, TargetNotFound).',
+        'Ready: the lag was read and the target can be scaled (reasons LagUnavailable, TargetNotFound, TargetConflict, TopicNotFound, NoTopics when not). Active: the lag is above activationLagThreshold. ScalingLimited: the desired count was held or bounded (CappedAtPartitions, TooManyReplicas, TooFewReplicas, ScaleUpStabilized, ScaleDownStabilized, Rebalancing, LagUnavailable, TargetNotFound, TargetConflict).',
       listType: 'map',
       mapKeys: ['type'],
     }),

@@ -329,6 +329,22 @@ describe('ConsumerAutoscaler scaling a Deployment on a real consumer group', () 
     expect(events).toContain('Deployment/orders 6 -> ');
   });
 
+  it('a second autoscaler on the same target stands aside: TargetConflict, and it scales nothing', async () => {
+    await applyAutoscaler('orders-dup', { consumerGroup: group(name), scaleTargetRef: { name }, minReplicas: 3 });
+    const dup = await waitStatus(
+      'orders-dup',
+      'TargetConflict',
+      (c) => condition(c, 'Ready')?.reason === 'TargetConflict',
+    );
+    expect(condition(dup, 'Ready')?.message).toContain(
+      'Deployment/orders is already scaled by ConsumerAutoscaler orders',
+    );
+    await sleep(2500);
+    expect(await scaleOf(name)).toBe(1); // minReplicas 3 of the newcomer never applied
+    expect(condition(await autoscaler(name), 'Ready')?.reason).toBe('LagRead');
+    await kubectlOk(['delete', 'cas', 'orders-dup', '-n', namespace]);
+  });
+
   it('a deleted target: Ready=False TargetNotFound and a Warning Event', async () => {
     await kubectlOk(['delete', 'deployment', name, '-n', namespace]);
     const cas = await waitStatus(name, 'TargetNotFound', (c) => condition(c, 'Ready')?.reason === 'TargetNotFound');

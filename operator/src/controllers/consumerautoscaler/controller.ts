@@ -32,7 +32,7 @@ const LAG_READ_TIMEOUT_MS = 10_000;
  * writes status, and reconciling on that write would poll in a loop. Polling itself runs on the
  * reconciler's requeue-after.
  */
-function onNewGeneration(): WatchSource['keysFor'] {
+export function onNewGeneration(): WatchSource['keysFor'] {
   const generations = new Map<string, number | undefined>();
   return (obj, event) => {
     const key = objectKey(obj.metadata ?? {});

@@ -274,3 +274,14 @@ describe('decide: holding the replicas when something cannot be read', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('decide: two autoscalers on one target', () => {
+  it('the newer one stands aside: TargetConflict naming the owner, nothing scaled, a warning', () => {
+    const d = decide(resource(), { ...observe(2, sixPartitions(900)), targetOwner: 'inventory-old' }, t0);
+    expect(d.scaleTo).toBeUndefined();
+    expect(condition(d, 'Ready')).toMatchObject({ status: 'False', reason: 'TargetConflict' });
+    expect(condition(d, 'Ready')?.message).toContain('already scaled by ConsumerAutoscaler inventory-old');
+    expect(condition(d, 'ScalingLimited')).toMatchObject({ status: 'True', reason: 'TargetConflict' });
+    expect(d.events).toMatchObject([{ type: 'Warning', reason: 'TargetConflict' }]);
+  });
+});

@@ -14,6 +14,7 @@ export const Reasons = {
   LagRead: 'LagRead',
   LagUnavailable: 'LagUnavailable',
   TargetNotFound: 'TargetNotFound',
+  TargetConflict: 'TargetConflict',
   TopicNotFound: 'TopicNotFound',
   NoTopics: 'NoTopics',
   LagAboveActivation: 'LagAboveActivation',
@@ -59,6 +60,15 @@ export function decide(resource: ConsumerAutoscaler, observed: Observation, now:
     };
   };
 
+  if (observed.targetOwner) {
+    const message = `${targetName(spec)} is already scaled by ConsumerAutoscaler ${observed.targetOwner} (the older one): delete one of the two`;
+    return hold(
+      { status: 'False', reason: Reasons.TargetConflict, message },
+      { status: 'True', reason: Reasons.TargetConflict, message: 'not scaling a target another autoscaler owns' },
+      lag.ok && lag.missingTopics.length === 0 ? activeCondition(spec, lag) : undefined,
+      `${targetName(spec)} belongs to ConsumerAutoscaler ${observed.targetOwner}: nothing scaled`,
+    );
+  }
   if (!target.found) {
     const message = `${targetName(spec)}: ${target.message}`;
     return hold(

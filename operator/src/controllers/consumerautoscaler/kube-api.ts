@@ -20,6 +20,7 @@ export type ScaleRead = { found: true; scale: TargetScale } | { found: false; me
 /** The Kubernetes reads and writes of the ConsumerAutoscaler reconciler. */
 export interface ConsumerAutoscalerKube {
   get(namespace: string, name: string): Promise<ConsumerAutoscaler | undefined>;
+  list(namespace: string): Promise<ConsumerAutoscaler[]>;
   patchStatus(
     namespace: string,
     name: string,
@@ -70,6 +71,12 @@ export function consumerAutoscalerKube(clients: KubeClients): ConsumerAutoscaler
         if (isNotFound(error)) return undefined;
         throw error;
       }
+    },
+    async list(namespace) {
+      const list = (await api.listNamespacedCustomObject({ ...autoscalers, namespace })) as {
+        items: ConsumerAutoscaler[];
+      };
+      return list.items;
     },
     async patchStatus(namespace, name, previous, next) {
       await patchStatus(

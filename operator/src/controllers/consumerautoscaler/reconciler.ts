@@ -6,6 +6,7 @@ import { jsonEqual, setCondition } from '../../runtime/conditions.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { describeError, isConflict } from '../../runtime/kube.js';
 import type { HandlerResult } from '../../runtime/workqueue.js';
+import { targetOwner } from './conflict.js';
 import { Conditions, decide } from './decide.js';
 import type { ConsumerAutoscalerKube } from './kube-api.js';
 import { measureLag, oldestRecordAgeSeconds } from './lag.js';
@@ -33,7 +34,8 @@ const CONFLICT_REQUEUE_MS = 200;
 
 /**
  * The I/O around `decide`: read the resource (fresh, since its status holds the stabilization
- * history), the target's /scale and the group's lag (in parallel), decide, write /scale when the
+ * history), the target's /scale, the group's lag and the namespace's other autoscalers (in
+ * parallel), decide, write /scale when the
  * count changes, then status (only when it changed) and events. Requeues itself every
  * pollIntervalSeconds; status writes do not trigger a reconcile (see the controller).
  */
@@ -52,17 +54,23 @@ export function consumerAutoscalerReconciler(
     const log = options.logger.child({ consumerautoscaler: key, generation: resource.metadata.generation });
     const spec = effectiveSpec(resource);
     try {
-      const [target, lag] = await Promise.all([
+      const [target, lag, siblings] = await Promise.all([
         options.kube.readScale(namespace, spec.target),
         readLag(spec, options, now),
+        options.kube.list(namespace),
       ]);
+      const owner = targetOwner(resource, siblings);
       if (!lag.ok) {
         options.metrics.lagReadFailed(labels);
         log.warn({ err: lag.message }, 'could not read the lag; holding the replicas');
       }
       const decision = decide(
         resource,
-        { target: target.found ? { found: true, replicas: target.scale.replicas } : target, lag },
+        {
+          target: target.found ? { found: true, replicas: target.scale.replicas } : target,
+          lag,
+          ...(owner ? { targetOwner: owner } : {}),
+        },
         now(),
       );
       if (decision.scaleTo !== undefined && target.found) {

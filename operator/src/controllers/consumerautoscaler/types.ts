@@ -21,6 +21,8 @@ export type LagObservation =
 export interface Observation {
   target: TargetObservation;
   lag: LagObservation;
+  /** Another ConsumerAutoscaler that owns the same target (see targetOwner): this one stands aside. */
+  targetOwner?: string;
 }
 
 export interface Decision {
