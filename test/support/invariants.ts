@@ -92,18 +92,20 @@ export async function checkInvariants(scenario: Scenario): Promise<Order[]> {
   return orders;
 }
 
-/** Every record on ecom.dlq now (the whole topic, read to its current end). */
-async function allDeadLetters(): Promise<IncomingRecord[]> {
-  const admin = await openTopicAdmin(testKafka('e2e-dlq-size'));
+/** Every record on the topic now (read to its current end). */
+export async function readWholeTopic(topic: string): Promise<IncomingRecord[]> {
+  const admin = await openTopicAdmin(testKafka('e2e-topic-size'));
   let total = 0;
   try {
     // A group that never committed: its lag is each partition's whole log.
-    for (const n of (await admin.groupLag(`nobody-${Date.now()}`, 'ecom.dlq')).values()) total += n;
+    for (const n of (await admin.groupLag(`nobody-${Date.now()}`, topic)).values()) total += n;
   } finally {
     await admin.close();
   }
-  return readTopic('ecom.dlq', (records) => records.length >= total, 60_000);
+  return readTopic(topic, (records) => records.length >= total, 60_000);
 }
+
+const allDeadLetters = () => readWholeTopic('ecom.dlq');
 
 /**
  * Dead letters of these flows (by ce_id, key or correlation id) that are not one of `poison`:
