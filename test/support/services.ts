@@ -6,14 +6,18 @@ import { orderService } from '../../services/order/src/service.js';
 import { paymentService } from '../../services/payment/src/service.js';
 import { shippingService } from '../../services/shipping/src/service.js';
 
-const definitions = [
+const services = [
   orderService,
   paymentService,
   inventoryService,
   shippingService,
   notificationService,
   analyticsService,
-].map(({ name, consumer }) => ({ name, topics: consumer?.topics }));
+];
+const definitions = services.map(({ name, consumer }) => ({ name, topics: consumer?.topics }));
+
+/** Each service's database schema (its name unless its definition names another). */
+export const DATABASE_SCHEMAS: string[] = services.map(({ name, schema }) => schema ?? name);
 
 /** Consumer group (the service name, as the kit names it) → the topics it consumes. */
 export const CONSUMER_GROUPS: Record<string, string[]> = Object.fromEntries(
