@@ -27,8 +27,15 @@ afterAll(async () => {
   await sink?.close();
 });
 
-function sh(script: string, ...args: string[]): void {
-  execFileSync('bash', [repoPath(script), ...args], { stdio: 'inherit' });
+/**
+ * Runs a local/ script on the one-machine stack itself: without the DATABASE_URL and
+ * KAFKA_BROKERS the global setup exported, which would make the scripts leave everything alone.
+ */
+function sh(script: string, ...args: string[]): string {
+  const { DATABASE_URL: _db, KAFKA_BROKERS: _kafka, ...env } = process.env;
+  return execFileSync('bash', [repoPath(script), ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    .toString()
+    .trim();
 }
 
 /** Runs the load with `outage` happening 2 s into it, then checks every invariant. */
@@ -64,6 +71,9 @@ describe('outages of a dependency under load', () => {
   }, 900_000);
 
   it('the Kafka broker SIGKILLed and restarted: same', async () => {
+    if (process.env.KAFKA_BROKERS !== sh('local/kafka/kafka.sh', 'brokers')) {
+      throw new Error('this test kills the local broker of local/kafka; KAFKA_BROKERS points elsewhere');
+    }
     const load = await underLoad(async () => {
       const pid = Number(readFileSync(repoPath('.local/kafka/kafka.pid'), 'utf8'));
       process.kill(pid, 'SIGKILL');
