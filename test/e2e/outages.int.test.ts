@@ -38,6 +38,11 @@ function sh(script: string, ...args: string[]): string {
     .trim();
 }
 
+/** The pid in the first line of a server's pid file. */
+function serverPid(file: string): number {
+  return Number(readFileSync(repoPath(file), 'utf8').split('\n')[0]);
+}
+
 /** Runs the load with `outage` happening 2 s into it, then checks every invariant. */
 async function underLoad(outage: () => Promise<void>): Promise<LoadResult> {
   const run = newId('o');
@@ -62,11 +67,15 @@ describe('outages of a dependency under load', () => {
     ) {
       throw new Error('this test stops the local PostgreSQL of local/postgres; DATABASE_URL points elsewhere');
     }
+    const before = serverPid('.local/postgres/data/postmaster.pid');
     const load = await underLoad(async () => {
       sh('local/postgres/postgres.sh', 'stop');
       await sleep(20_000);
       sh('local/postgres/postgres.sh', 'start');
     });
+    // The outage happened: a new server process, and clients saw their requests fail meanwhile.
+    expect(serverPid('.local/postgres/data/postmaster.pid')).not.toBe(before);
+    expect(load.failedAttempts).toBeGreaterThan(0);
     expect(load.accepted.size).toBeGreaterThan(100);
   }, 900_000);
 
@@ -74,12 +83,13 @@ describe('outages of a dependency under load', () => {
     if (process.env.KAFKA_BROKERS !== sh('local/kafka/kafka.sh', 'brokers')) {
       throw new Error('this test kills the local broker of local/kafka; KAFKA_BROKERS points elsewhere');
     }
+    const before = serverPid('.local/kafka/kafka.pid');
     const load = await underLoad(async () => {
-      const pid = Number(readFileSync(repoPath('.local/kafka/kafka.pid'), 'utf8'));
-      process.kill(pid, 'SIGKILL');
+      process.kill(before, 'SIGKILL');
       await sleep(5_000);
       sh('local/kafka/kafka.sh', 'start');
     });
+    expect(serverPid('.local/kafka/kafka.pid')).not.toBe(before);
     expect(load.accepted.size).toBeGreaterThan(100);
   }, 900_000);
 });

@@ -29,6 +29,8 @@ export interface LoadResult {
   customers: string[];
   /** Cancels requested (DELETE answered 200). */
   cancelled: number;
+  /** POST attempts that failed (network error, 5xx, 409 in progress) and were retried. */
+  failedAttempts: number;
 }
 
 interface Attempt {
@@ -65,7 +67,7 @@ async function post(attempt: Attempt, timeoutMs: number): Promise<{ status: numb
 }
 
 /** POSTs until a 201 (or 4xx other than 409) or the deadline; undefined when it gave up. */
-async function placeWithRetries(attempt: Attempt, retryForMs: number): Promise<string | undefined> {
+async function placeWithRetries(attempt: Attempt, retryForMs: number, result: LoadResult): Promise<string | undefined> {
   const deadline = Date.now() + retryForMs;
   for (let n = 1; Date.now() < deadline; n++) {
     try {
@@ -76,6 +78,7 @@ async function placeWithRetries(attempt: Attempt, retryForMs: number): Promise<s
       if ((error as Error).message.includes('refused:')) throw error;
       // network error or timeout: the service is restarting
     }
+    result.failedAttempts++;
     await sleep(Math.min(2_000, 100 * n));
   }
   return undefined;
@@ -103,6 +106,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     replayMismatches: [],
     customers: Array.from({ length: options.customers }, (_, c) => `${options.run}-c${c}`),
     cancelled: 0,
+    failedAttempts: 0,
   };
   let next = 0;
   const worker = async () => {
@@ -115,14 +119,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         result.abandoned.push(attempt.key);
         continue;
       }
-      const orderId = await placeWithRetries(attempt, options.retryForMs ?? 90_000);
+      const orderId = await placeWithRetries(attempt, options.retryForMs ?? 90_000, result);
       if (!orderId) {
         result.abandoned.push(attempt.key);
         continue;
       }
       result.accepted.set(attempt.key, orderId);
       if (i % 5 === 0) {
-        const again = await placeWithRetries(attempt, options.retryForMs ?? 90_000);
+        const again = await placeWithRetries(attempt, options.retryForMs ?? 90_000, result);
         if (again !== orderId) result.replayMismatches.push(`${attempt.key}: ${orderId} then ${again}`);
       }
       if (i % 7 === 3 && (await cancel(orderId))) result.cancelled++;
