@@ -165,7 +165,7 @@ export const deadLetterReplayCrd: CustomResourceDescription<DeadLetterReplaySpec
   categories: ['ecom'],
   scope: 'Namespaced',
   description:
-    "DeadLetterReplay replays dead letters: the operator runs a batch/v1 Job (the `ecom replay` CLI from the operator's image) that reads the dead-letter topic, keeps the records the filter matches and produces them back to their original topic (or target.topic) with their key, value, ce_id and CloudEvents headers, at most ratePerSecond, at most maxMessages. Progress is committed to the Kafka consumer group ecom-replay-<uid> with the replayed records in one transaction, so a restarted Job pod resumes and never replays a record twice; status mirrors the counts.",
+    "DeadLetterReplay replays dead letters: the operator runs a batch/v1 Job (the `ecom replay` CLI from the operator's image) that reads the dead-letter topic, keeps the records the filter matches and produces them back to their original topic (or target.topic) with their key, value, ce_id and CloudEvents headers, at most ratePerSecond, at most maxMessages. Progress and counts are committed to the Kafka consumer group ecom-replay-<uid> after each chunk, so a restarted Job pod resumes where the last one stopped instead of starting over (a chunk cut off before its commit goes out again, and every inbox drops it); status mirrors the counts.",
   spec: deadLetterReplaySpecSchema,
   status: deadLetterReplayStatusSchema,
   printerColumns: [

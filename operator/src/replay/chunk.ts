@@ -105,7 +105,7 @@ export function pace(
   return { waitMs: at - now, nextAt: at + (n * 1000) / ratePerSecond };
 }
 
-/** Records per transaction: at most a second's worth at the rate, so waits stay short. */
+/** Records per chunk (one produce, one commit): at most a second's worth at the rate, so waits stay short. */
 export function chunkSize(ratePerSecond: number): number {
   return Math.max(1, Math.min(ratePerSecond, 500));
 }

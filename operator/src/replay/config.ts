@@ -22,7 +22,7 @@ export interface ReplayConfig {
   brokers: string[];
   /** The dead-letter topic read. */
   source: string;
-  /** The consumer group that holds the replay's progress (and its transactional id). */
+  /** The consumer group that holds the replay's progress (also the id that fences a second runner). */
   group: string;
   filter: ReplayFilter;
   /** Where replayed records go; undefined = each record's original topic. */
@@ -51,9 +51,10 @@ headers. The dlq_* error headers are dropped and ecom_replayed_from=<topic>/<par
 is added. Consumers' inboxes drop what they already processed (same ce_id), so replaying to the
 original topic is safe for every group that reads it.
 
-Progress is committed to the consumer group --group together with the replayed records, in one
-Kafka transaction: run it again with the same --group and it resumes where it stopped, never
-replaying a record twice. It ends at the end the topic had when the replay first started.
+Progress is committed to the consumer group --group after each chunk, with the counts: run it
+again with the same --group and it resumes where it stopped (a chunk cut off between producing
+and committing goes out once more, which the inboxes drop; it is counted once). It ends at the
+end the topic had when the replay first started.
 
 Flags:
   --brokers HOST:PORT,...   Kafka bootstrap brokers (default: $KAFKA_BROKERS)

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The replay CLI: `ecom replay ...` in the image, `npm run replay -- ...` from the repository, and
-// the container of every DeadLetterReplay Job. It needs no signal handling: every commit is a
-// Kafka transaction, so a SIGTERM (or SIGKILL) at any moment leaves the last commit as the resume
-// point and the open transaction is aborted.
+// the container of every DeadLetterReplay Job. It needs no signal handling: a SIGTERM (or SIGKILL)
+// at any moment leaves the last commit as the resume point (run.ts).
 import { parseReplayArgs, USAGE } from './config.js';
 
 const parsed = parseReplayArgs(process.argv.slice(2), process.env);

@@ -5,9 +5,9 @@ import type { ReplayConfig } from './config.js';
 /**
  * A replay's progress lives in its consumer group: per partition of the dead-letter topic, the
  * committed offset (the next record to read) and, as the commit's metadata, where the partition's
- * replay ends and what it counted so far. Records and commits go in one Kafka transaction, so the
- * counts are exactly those of the committed records, and they survive a restart of the process
- * (and of the pod running it): the operator reads them back for the resource's status.
+ * replay ends and what it counted so far. The counts move with the offset in one commit, so they
+ * are exactly those of the records before it, and they survive a restart of the process (and of
+ * the pod running it): the operator reads them back for the resource's status.
  */
 
 export interface Counts {

@@ -151,7 +151,7 @@ describe('ecom replay (real Kafka)', () => {
     expect(await readAll(kafka, target, uniqueName('reader'))).toHaveLength(4);
   });
 
-  it('killed mid-run (SIGKILL, as a node dying under a pod), a restart resumes and replays each record exactly once', async () => {
+  it('killed mid-run (SIGKILL, as a node dying under a pod), a restart resumes: every record replayed, each counted once', async () => {
     const target = `${run}.crash`;
     await createTestTopic(target, 2);
     const args = [brokers, `--source=${dlq}`, `--group=${run}-crash`, `--target=${target}`, '--rate=4'];
@@ -171,8 +171,12 @@ describe('ecom replay (real Kafka)', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.lines[0]).toMatchObject({ event: 'start', resumed: true });
     expect(summaryOf(resumed.lines)).toMatchObject({ matched: LETTERS.length, replayed: LETTERS.length, skipped: 0 });
+    // It went on after the last commit, not from the start.
     expect(resumed.lines.filter((l) => l.event === 'match').length).toBe(LETTERS.length - beforeRestart);
-    expect(ids(await readAll(kafka, target, uniqueName('reader')))).toEqual(LETTERS.map(idOf).sort());
+    const replayed = ids(await readAll(kafka, target, uniqueName('reader')));
+    expect([...new Set(replayed)]).toEqual(LETTERS.map(idOf).sort());
+    // Only a chunk cut off between its produce and its commit can go out twice (inboxes drop it).
+    expect(replayed.length - LETTERS.length).toBeLessThanOrEqual(4);
   });
 
   it('says so when the dead-letter topic does not exist', async () => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type KafkaOptions, openOffsetReader, openTransactionalProducer, readRanges } from '@ecom/kit';
+import { type KafkaOptions, openOffsetCommitter, openOffsetReader, openProducer, readRanges } from '@ecom/kit';
 import { chunkSize, type ListedRecord, pace, processChunk } from './chunk.js';
 import type { ReplayConfig } from './config.js';
 import {
@@ -40,10 +40,11 @@ export type ReplayLine =
 
 /**
  * Runs one replay to its end: plans from the group's committed progress (resuming a replay that
- * stopped), then reads each partition up to its stop and commits every chunk's replayed records
- * and the new position and counts in one transaction. Killing it at any moment loses nothing and
- * duplicates nothing: an open transaction is aborted (the next producer with the same
- * transactional id fences it) and the next run resumes at the last commit.
+ * stopped), then reads each partition up to its stop; each chunk's records are produced (acks=all,
+ * idempotent), then the position after it is committed with the partition's counts. Killed at any
+ * moment, the next run resumes at the last commit: a chunk produced but not yet committed goes out
+ * again, which every inbox drops (same ce_id), and is counted once (the counts are committed with
+ * the offsets). A second process resuming the same replay fences the first one's commits.
  */
 export async function runReplay(
   config: ReplayConfig,
@@ -71,7 +72,8 @@ export async function runReplay(
   }
 
   // One transactional id per replay group: a second process resuming the same replay fences the first.
-  const producer = await openTransactionalProducer({ ...kafka, transactionalId: config.group });
+  const committer = await openOffsetCommitter({ ...kafka, transactionalId: config.group });
+  const producer = config.dryRun ? undefined : await openProducer(kafka);
   try {
     const counts = new Map(partitions.map((p) => [p.partition, p.counts]));
     const total = () => [...counts.values()].reduce(addCounts, ZERO);
@@ -83,7 +85,7 @@ export async function runReplay(
     // Fix every new partition's start and stop first, so a restart finds the same end.
     const fresh = partitions.filter((p) => p.fresh);
     if (fresh.length > 0) {
-      await producer.commit([], {
+      await committer.commit({
         groupId: config.group,
         topic: config.source,
         partitions: fresh.map((p) => ({
@@ -127,7 +129,8 @@ export async function runReplay(
               nextAt = slot.nextAt;
               if (slot.waitMs > 0) await sleep(slot.waitMs);
             }
-            await producer.commit(result.outgoing, {
+            await producer?.send(result.outgoing);
+            await committer.commit({
               groupId: config.group,
               topic: config.source,
               partitions: [{ partition, offset: result.next, metadata: progressOf(partition, result.counts) }],
@@ -155,7 +158,8 @@ export async function runReplay(
     print(summary);
     return summary;
   } finally {
-    await producer.close();
+    await producer?.close();
+    await committer.close();
   }
 }
 

@@ -40,22 +40,22 @@ export { claimEvents } from './inbox.js';
 export {
   type CommittedOffset,
   type FetchedBatch,
+  type GroupCommit,
   type Health,
   type KafkaOptions,
+  type OffsetCommitter,
   type OffsetRange,
   type OffsetReader,
+  openOffsetCommitter,
   openOffsetReader,
   openProducer,
   openTopicAdmin,
-  openTransactionalProducer,
   type PartitionBounds,
   type RangeBatch,
   type RecordProducer,
   readRanges,
   startGroupConsumer,
   type TopicAdmin,
-  type TransactionalProducer,
-  type TransactionOffsets,
 } from './kafka/client.js';
 export * from './kafka/records.js';
 export { createLogger, type Logger } from './log.js';

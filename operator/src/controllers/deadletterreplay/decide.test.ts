@@ -284,13 +284,26 @@ describe('decide: the spec is fixed once the Job exists', () => {
     ).toEqual([]);
   });
 
-  it('refuses an edit after it finished too, and never makes a second Job', () => {
+  it('refuses an edit after it finished too: still Succeeded with its counts, never a second Job', () => {
     const finished = job({ conditions: [done('Complete')] });
     const succeeded = decide(resource(), { job: finished, progress: counts(1, 1, 0) }, ctx).status;
-    const d = decide(resource({ dryRun: true }, succeeded, 3), { job: finished, progress: counts(1, 1, 0) }, ctx);
+    // A finished replay's counts are not read again (the reconciler passes no progress).
+    const d = decide(resource({ dryRun: true }, succeeded, 3), { job: finished }, ctx);
     expect(d.steps).toEqual([]);
-    expect(d.status.phase).toBe('Succeeded');
-    expect(accepted(d.status)?.reason).toBe('SpecChangeRefused');
+    expect(d.status).toMatchObject({ phase: 'Succeeded', matched: 1, replayed: 1, observedGeneration: 3 });
+    expect(ready(d.status)).toEqual(ready(succeeded));
+    expect(accepted(d.status)).toMatchObject({ status: 'False', reason: 'SpecChangeRefused' });
+    expect(d.events.map((e) => e.reason)).toEqual(['SpecChangeRefused']);
+  });
+
+  it('a finished replay with nothing new changes nothing', () => {
+    const finished = job({ conditions: [done('Complete')] });
+    const succeeded = decide(resource(), { job: finished, progress: counts(1, 1, 0) }, ctx).status;
+    expect(decide(resource({}, succeeded), { job: finished }, ctx)).toEqual({
+      steps: [],
+      status: succeeded,
+      events: [],
+    });
   });
 });
 

@@ -76,6 +76,21 @@ export function decide(resource: DeadLetterReplay, observed: Observation, ctx: D
     events.push({ type: 'Warning', reason: Reasons.SpecChangeRefused, action: 'Refuse', note: accepted.message });
   }
 
+  if (isFinal(previous.phase)) {
+    // A finished replay stays as it finished (its counts are final and not read again); only a
+    // refused edit is news.
+    const status: DeadLetterReplayStatus = {
+      ...previous,
+      observedGeneration: generation,
+      conditions: setCondition(
+        previous.conditions,
+        { type: Conditions.SpecAccepted, ...accepted, observedGeneration: generation },
+        ctx.now,
+      ),
+    };
+    return { steps: [], status, events };
+  }
+
   const progress = observed.progress;
   const counts: Counts = progress?.ok ? progress.counts : countsOf(previous);
   const complete = jobCondition(job, 'Complete');

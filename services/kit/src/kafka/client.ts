@@ -564,10 +564,10 @@ async function firstRecordTimestamps(
   return found;
 }
 
-// --- Replay: offsets with their metadata, reading offset ranges, transactional copy ----------------
-// The dead-letter replay reads a topic as a consumer group and writes what it replays together with
-// that group's offsets in one Kafka transaction, so a restarted replay resumes exactly where the
-// last commit left it, and the offsets' metadata carry its counts (the operator reads them back).
+// --- Replay: offsets with their metadata, reading offset ranges, fenced offset commits ------------
+// The dead-letter replay reads a topic as a consumer group; after producing each chunk it commits
+// the group's offsets with metadata carrying its counts, so a restarted replay resumes where the
+// last commit left it and the operator reads the counts back.
 
 /** A partition's log start (`low`) and log end (`high`: the offset the next record gets). */
 export interface PartitionBounds {
@@ -618,28 +618,30 @@ export async function openOffsetReader(options: KafkaOptions): Promise<OffsetRea
   };
 }
 
-/** A group's offsets to commit in a transaction: the next offset to read per partition, with metadata. */
-export interface TransactionOffsets {
+/** A group's offsets to commit: the next offset to read per partition, with metadata. */
+export interface GroupCommit {
   groupId: string;
   topic: string;
   partitions: { partition: number; offset: string; metadata: string }[];
 }
 
-/** Writes records and a group's offsets in one Kafka transaction: after a crash, both or neither. */
-export interface TransactionalProducer {
-  /** Sends `records` (none is fine) and commits `offsets`, atomically; aborts and throws on failure. */
-  commit(records: OutgoingRecord[], offsets: TransactionOffsets): Promise<void>;
+/** Commits a group's offsets with metadata, fenced: one committer per id at a time. */
+export interface OffsetCommitter {
+  commit(offsets: GroupCommit): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * A transactional producer. Connecting with a transactional id fences any older producer that has
- * it (a replay pod presumed dead but still running), so its late commits fail instead of landing.
- * Consumers reading with read_committed (kafkajs' default) never see an aborted transaction.
+ * Commits offsets through Kafka transactions that hold nothing but the offsets: the only way to
+ * commit them with metadata whether or not the committer is a member of the group, and fenced:
+ * connecting with a transactional id fences any older committer that has it (a replay pod presumed
+ * dead but still running), so its late commits fail instead of moving the group back. The records
+ * themselves are produced outside the transaction: transaction markers on data topics would stay
+ * behind the last record as a lag of one for consumers that commit only past records (kafkajs').
  */
-export async function openTransactionalProducer(
+export async function openOffsetCommitter(
   options: KafkaOptions & { transactionalId: string },
-): Promise<TransactionalProducer> {
+): Promise<OffsetCommitter> {
   const producer: Producer = kafka(options).producer({
     transactionalId: options.transactionalId,
     idempotent: true,
@@ -647,20 +649,9 @@ export async function openTransactionalProducer(
     allowAutoTopicCreation: false,
   });
   await producer.connect();
-  const attempt = async (records: OutgoingRecord[], offsets: TransactionOffsets) => {
+  const attempt = async (offsets: GroupCommit) => {
     const transaction = await producer.transaction();
     try {
-      if (records.length > 0) {
-        const byTopic = new Map<string, OutgoingRecord[]>();
-        for (const r of records) byTopic.set(r.topic, [...(byTopic.get(r.topic) ?? []), r]);
-        await transaction.sendBatch({
-          compression: CompressionTypes.GZIP,
-          topicMessages: [...byTopic].map(([topic, list]) => ({
-            topic,
-            messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-          })),
-        });
-      }
       // kafkajs' types omit the metadata, but its TxnOffsetCommit request sends it per partition.
       await transaction.sendOffsets({
         consumerGroupId: offsets.groupId,
@@ -673,16 +664,15 @@ export async function openTransactionalProducer(
     }
   };
   return {
-    async commit(records, offsets) {
+    async commit(offsets) {
       // kafkajs gives up on a TxnOffsetCommit answered NOT_COORDINATOR (it looks for another error
-      // name), which a group coordinator that is still loading answers. An aborted transaction left
-      // nothing visible to read_committed readers, so the whole transaction is simply tried again.
+      // name), which a group coordinator that is still loading answers: try the transaction again.
       for (let tries = 1; ; tries++) {
         try {
-          await attempt(records, offsets);
+          await attempt(offsets);
           return;
         } catch (error) {
-          if (!(error as { retriable?: boolean }).retriable || tries >= TRANSACTION_TRIES) throw error;
+          if (!(error as { retriable?: boolean }).retriable || tries >= COMMIT_TRIES) throw error;
           await new Promise((r) => setTimeout(r, 200 * 2 ** tries));
         }
       }
@@ -691,8 +681,8 @@ export async function openTransactionalProducer(
   };
 }
 
-/** Attempts of one transaction that fails with a retriable error. */
-const TRANSACTION_TRIES = 5;
+/** Attempts of one offset commit that fails with a retriable error. */
+const COMMIT_TRIES = 5;
 
 /** One partition to read: from the group's committed offset `from` up to `to` (exclusive). */
 export interface OffsetRange {
