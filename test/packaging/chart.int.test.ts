@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { REPLAY_JOB_LABELS } from '../../operator/src/controllers/deadletterreplay/job.js';
 import { CONSUMER_GROUPS } from '../support/services.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -207,6 +208,20 @@ describe.each(Object.entries(VARIANTS))('helm template with %s values', (name, a
     }
   });
 
+  it('puts the pods of the operator-made replay Jobs under a NetworkPolicy: nothing in, DNS and Kafka out', () => {
+    const replay = ofKind('NetworkPolicy').filter((p) =>
+      Object.entries(p.spec.podSelector.matchLabels as Record<string, string>).every(
+        ([k, v]) => (REPLAY_JOB_LABELS as Record<string, string>)[k] === v,
+      ),
+    );
+    expect(replay).toHaveLength(1);
+    expect(replay[0]?.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(replay[0]?.spec.ingress).toEqual([]);
+    const ports = replay[0]?.spec.egress.flatMap((e: Obj) => e.ports.map((p: Obj) => p.port));
+    expect(ports).toContain(53);
+    expect(ports).not.toContain(5432);
+  });
+
   it('points the database Secret reference at a Secret the chart renders or the user names', () => {
     const d = ofKind('Deployment').find((x) => x.metadata.name === 'ecom-order');
     const ref = d?.spec.template.spec.containers[0].env.find((e: Obj) => e.name === 'DATABASE_URL').valueFrom
@@ -284,6 +299,14 @@ describe('rendered contents', () => {
         resources: ['deployments/scale'],
         verbs: ['get', 'update'],
       });
+      // DeadLetterReplays: read and status; each one's Job created by server-side apply and watched.
+      expect(rule('deadletterreplays')?.verbs).toEqual(['get', 'list', 'watch']);
+      expect(rule('deadletterreplays/status')?.verbs).toEqual(['patch']);
+      expect(rule('jobs')).toEqual({
+        apiGroups: ['batch'],
+        resources: ['jobs'],
+        verbs: ['get', 'list', 'watch', 'create', 'patch'],
+      });
       expect(groups.includes('kafka.strimzi.io/kafkatopics')).toBe(mode === 'strimzi');
       for (const r of role?.rules ?? []) expect(r.verbs).not.toContain('*');
       expect(objs.some((o) => o.kind === 'ClusterRole')).toBe(false);
@@ -291,6 +314,9 @@ describe('rendered contents', () => {
       const opArgs: string[] = op?.spec.template.spec.containers[0].args;
       expect(opArgs[0]).toBe('operator');
       expect(opArgs).toContain(`--mode=${mode}`);
+      // Replay Jobs run the operator's own image, and reach Kafka in either mode.
+      expect(opArgs).toContain(`--replay-image=${op?.spec.template.spec.containers[0].image}`);
+      expect(opArgs.some((a) => a.startsWith('--kafka-brokers='))).toBe(true);
       for (const a of opArgs.slice(1)) {
         const flag = a.split('=')[0] ?? '';
         expect(usage, `operator flag ${flag} exists in operator/src/config.ts`).toContain(`'${flag.slice(2)}'`);
