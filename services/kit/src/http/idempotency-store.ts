@@ -1,9 +1,17 @@
-import type { Db } from '../db/types.js';
+import { randomUUID } from 'node:crypto';
+import type { Db, Queryable } from '../db/types.js';
 
 /** Keys are scoped per route pattern: the same key on two endpoints names two operations. */
 export interface KeyScope {
   route: string;
   key: string;
+}
+
+/** A request's hold on a pending key: `token` tells its claim apart from a later takeover's. */
+export interface Claim {
+  scope: KeyScope;
+  hash: string;
+  token: string;
 }
 
 export interface StoredResponse {
@@ -13,7 +21,7 @@ export interface StoredResponse {
 }
 
 export type ClaimResult =
-  | { kind: 'claimed' }
+  | { kind: 'claimed'; claim: Claim }
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'mismatch' }
   | { kind: 'in-progress' };
@@ -21,10 +29,8 @@ export type ClaimResult =
 export interface IdempotencyStore {
   /** Takes the key for this request, or says what the earlier request with that key became. */
   claim(scope: KeyScope, requestHash: string): Promise<ClaimResult>;
-  /** Records the response the claimed request produced; later retries replay it. */
-  complete(scope: KeyScope, requestHash: string, response: StoredResponse): Promise<void>;
-  /** Gives the key back (5xx or thrown error) so a retry runs the handler again. */
-  release(scope: KeyScope, requestHash: string): Promise<void>;
+  /** Gives the key back (5xx or thrown error) so a retry runs the handler again; false if it was not ours any more. */
+  release(claim: Claim): Promise<boolean>;
 }
 
 interface Row {
@@ -36,10 +42,13 @@ interface Row {
 }
 
 // A pending row older than the timeout belongs to a request whose process died (or whose
-// completion write failed); taking it over keeps such a key from answering 409 forever.
-const CLAIM = `INSERT INTO idempotency_keys (key, route, request_hash, state)
-VALUES ($1, $2, $3, 'pending')
-ON CONFLICT (route, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
+// release failed and was never retried); taking it over keeps such a key from answering 409
+// forever. The takeover gets a new claim token, so the old request can neither complete nor
+// release it any more.
+const CLAIM = `INSERT INTO idempotency_keys (key, route, request_hash, state, claim)
+VALUES ($1, $2, $3, 'pending', $5)
+ON CONFLICT (route, key) DO UPDATE
+SET request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, created_at = now()
 WHERE idempotency_keys.state = 'pending'
   AND idempotency_keys.created_at < now() - make_interval(secs => $4::double precision)`;
 
@@ -48,10 +57,10 @@ FROM idempotency_keys WHERE route = $1 AND key = $2`;
 
 const COMPLETE = `UPDATE idempotency_keys
 SET state = 'done', status_code = $4, response_headers = $5::jsonb, response_body = $6
-WHERE route = $1 AND key = $2 AND request_hash = $3 AND state = 'pending'`;
+WHERE route = $1 AND key = $2 AND claim = $3 AND state = 'pending'`;
 
 const RELEASE = `DELETE FROM idempotency_keys
-WHERE route = $1 AND key = $2 AND request_hash = $3 AND state = 'pending'`;
+WHERE route = $1 AND key = $2 AND claim = $3 AND state = 'pending'`;
 
 /** pg hands bytea back as Buffer, PGlite as Uint8Array. */
 function toBuffer(value: unknown): Buffer {
@@ -83,16 +92,41 @@ function classify(row: Row, requestHash: string): ClaimResult {
   };
 }
 
+/**
+ * Records the response of the claimed request, through `q`: inside the unit of work that makes
+ * the request's effect (so both commit or neither does), or on its own for a response with no
+ * effect. False when the claim is no longer this request's: a takeover (or the request itself)
+ * settled the key already, and nothing may be stored, nor committed with it.
+ */
+export async function completeClaim(q: Queryable, claim: Claim, response: StoredResponse): Promise<boolean> {
+  const { rowCount } = await q.query(COMPLETE, [
+    claim.scope.route,
+    claim.scope.key,
+    claim.token,
+    response.statusCode,
+    JSON.stringify(response.headers),
+    response.body,
+  ]);
+  return rowCount === 1;
+}
+
 export function createIdempotencyStore(db: Db, pendingTimeoutMs: number): IdempotencyStore {
   return {
-    async claim({ route, key }, requestHash) {
+    async claim(scope, requestHash) {
       // Insert and read in one short transaction so the read sees the row the conflict was on.
       // If that row vanished in between (its request failed and released it), claim again.
       for (let attempt = 0; attempt < 3; attempt++) {
+        const claim: Claim = { scope, hash: requestHash, token: randomUUID() };
         const result = await db.transaction(async (tx): Promise<ClaimResult | undefined> => {
-          const inserted = await tx.query(CLAIM, [key, route, requestHash, pendingTimeoutMs / 1000]);
-          if (inserted.rowCount === 1) return { kind: 'claimed' };
-          const { rows } = await tx.query<Row>(READ, [route, key]);
+          const inserted = await tx.query(CLAIM, [
+            scope.key,
+            scope.route,
+            requestHash,
+            pendingTimeoutMs / 1000,
+            claim.token,
+          ]);
+          if (inserted.rowCount === 1) return { kind: 'claimed', claim };
+          const { rows } = await tx.query<Row>(READ, [scope.route, scope.key]);
           const row = rows[0];
           return row ? classify(row, requestHash) : undefined;
         });
@@ -101,19 +135,9 @@ export function createIdempotencyStore(db: Db, pendingTimeoutMs: number): Idempo
       return { kind: 'in-progress' };
     },
 
-    async complete({ route, key }, requestHash, response) {
-      await db.query(COMPLETE, [
-        route,
-        key,
-        requestHash,
-        response.statusCode,
-        JSON.stringify(response.headers),
-        response.body,
-      ]);
-    },
-
-    async release({ route, key }, requestHash) {
-      await db.query(RELEASE, [route, key, requestHash]);
+    async release({ scope, token }) {
+      const { rowCount } = await db.query(RELEASE, [scope.route, scope.key, token]);
+      return rowCount === 1;
     },
   };
 }

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/types.js';
 import { BadRequestError, ConflictError, HttpProblem } from './errors.js';
-import { createIdempotencyStore, type KeyScope, type StoredResponse } from './idempotency-store.js';
+import { PendingReleases } from './idempotency-releases.js';
+import { type Claim, completeClaim, createIdempotencyStore, type StoredResponse } from './idempotency-store.js';
 import { rootPlugin } from './root-plugin.js';
 
 export interface IdempotencyOptions {
@@ -12,6 +13,22 @@ export interface IdempotencyOptions {
    * that died mid-request; keep it well above the slowest POST handler. Default 60 s.
    */
   pendingTimeoutMs?: number;
+  /** Period of the retries of releases that failed (the database was unreachable). Default 1 s. */
+  releaseRetryMs?: number;
+}
+
+/** This request's hold on its Idempotency-Key, until its response is stored or the key released. */
+export interface RequestClaim {
+  readonly claim: Claim;
+  /** Set once the key is settled (response stored and committed, released, or lost to a takeover). */
+  settled: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set while a POST with an Idempotency-Key holds its key; null otherwise (see storeResponse). */
+    idempotencyClaim: RequestClaim | null;
+  }
 }
 
 const HEADER = 'idempotency-key';
@@ -19,10 +36,13 @@ const HEADER = 'idempotency-key';
 const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
 /** The response headers a replay must reproduce; the rest (date, length) are per response. */
 const REPLAYED_HEADERS = ['content-type', 'location'] as const;
+/** A 409 in-progress is worth retrying: the first request finishes, or its key is freed. */
+const IN_PROGRESS_RETRY_AFTER_SECONDS = '1';
 
-interface Claim {
-  scope: KeyScope;
-  hash: string;
+/** The 409 for a key another request holds, with the Retry-After that says it is worth retrying. */
+export function inProgress(reply: FastifyReply): ConflictError {
+  reply.header('retry-after', IN_PROGRESS_RETRY_AFTER_SECONDS);
+  return new ConflictError('A request with this Idempotency-Key is in progress');
 }
 
 /**
@@ -66,21 +86,37 @@ function storedHeaders(reply: FastifyReply): Record<string, string> {
 /**
  * `Idempotency-Key` on POST routes: the first request runs and its response is stored; a
  * retry with the same key and request gets that response again without running the handler.
- * The key is claimed in preHandler (after validation, so a rejected body does not use it up)
- * and settled in onSend, where the serialized payload exists and before the client sees it.
+ *
+ * The key is claimed in preHandler (after validation, so a rejected body does not use it up): a
+ * committed `pending` row that makes concurrent duplicates wait (409 with Retry-After) instead
+ * of running the handler beside it. A route whose request has an effect stores its response in
+ * the transaction of that effect (`storeResponse`), so the effect and the response that a retry
+ * replays commit together: a crash or an outage after that commit cannot make a retry do it
+ * again. Responses that no unit of work stored (4xx, routes without an effect) are stored in
+ * onSend; a 5xx releases the key, so a retry runs again.
+ *
+ * During a database outage: a claim fails (5xx, the key stays free, the client retries). A key
+ * claimed before the outage whose request then fails cannot be released at once; the release is
+ * retried every releaseRetryMs and before every new claim, and if this process dies as well, a
+ * retry takes the key over after pendingTimeoutMs. Meanwhile a retry gets 409 with Retry-After.
+ * Whether the effect's COMMIT went through when the connection broke is unknown to the request,
+ * but not to the key: a committed effect committed its response too (the release then finds
+ * nothing pending and the retry gets the replay), an uncommitted one left the key pending.
  */
 export const idempotencyPlugin: FastifyPluginAsync<IdempotencyOptions> = rootPlugin(
-  async (app, { db, pendingTimeoutMs = 60_000 }) => {
+  async (app, { db, pendingTimeoutMs = 60_000, releaseRetryMs = 1_000 }) => {
     const store = createIdempotencyStore(db, pendingTimeoutMs);
-    // Per-app, per-request bookkeeping; a WeakMap lets finished requests be collected.
-    const claims = new WeakMap<FastifyRequest, Claim>();
+    const releases = new PendingReleases(store, pendingTimeoutMs, app.log, releaseRetryMs);
+    releases.start();
+    app.addHook('onClose', () => releases.stop());
+    app.decorateRequest('idempotencyClaim', null);
 
     const release = async (request: FastifyRequest, claim: Claim): Promise<void> => {
       try {
-        await store.release(claim.scope, claim.hash);
+        await store.release(claim);
       } catch (err) {
-        // The pending row then blocks retries until pendingTimeoutMs, after which one takes over.
-        request.log.error({ err, idempotencyKey: claim.scope.key }, 'could not release idempotency key');
+        request.log.warn({ err, idempotencyKey: claim.scope.key }, 'could not release idempotency key; will retry');
+        releases.add(claim);
       }
     };
 
@@ -88,58 +124,52 @@ export const idempotencyPlugin: FastifyPluginAsync<IdempotencyOptions> = rootPlu
       if (request.method !== 'POST' || request.is404) return;
       const key = readKey(request);
       if (key === undefined) return;
-      const claim: Claim = {
-        scope: { route: request.routeOptions.url ?? request.url, key },
-        hash: requestHash(request),
-      };
-      const result = await store.claim(claim.scope, claim.hash);
+      // A client retrying after a failure whose release is still queued here must find its key free.
+      if (releases.size > 0) await releases.flush();
+      const result = await store.claim({ route: request.routeOptions.url ?? request.url, key }, requestHash(request));
       switch (result.kind) {
         case 'claimed':
-          claims.set(request, claim);
+          request.idempotencyClaim = { claim: result.claim, settled: false };
           return;
         case 'replay':
           return replay(reply, result.response);
         case 'mismatch':
           throw new HttpProblem(422, 'Idempotency-Key reused with a different request');
         case 'in-progress':
-          throw new ConflictError('A request with this Idempotency-Key is in progress');
+          throw inProgress(reply);
       }
     });
 
     app.addHook('onSend', async (request, reply, payload) => {
-      const claim = claims.get(request);
-      if (!claim) return payload;
-      claims.delete(request);
+      const held = request.idempotencyClaim;
+      if (!held || held.settled) return payload;
+      held.settled = true;
       const replayable =
         payload === null || payload === undefined || typeof payload === 'string' || Buffer.isBuffer(payload);
       // A 5xx (thrown errors end here too, as problem responses) may succeed on retry, so the
       // key is given back. A streamed body cannot be stored, so it cannot be replayed either.
       if (reply.statusCode >= 500 || !replayable) {
         if (!replayable) request.log.warn('streamed response cannot be stored for Idempotency-Key replay');
-        await release(request, claim);
+        await release(request, held.claim);
         return payload;
       }
       try {
         const body = typeof payload === 'string' ? Buffer.from(payload) : (payload ?? Buffer.alloc(0));
-        await store.complete(claim.scope, claim.hash, {
-          statusCode: reply.statusCode,
-          headers: storedHeaders(reply),
-          body,
-        });
+        await completeClaim(db, held.claim, { statusCode: reply.statusCode, headers: storedHeaders(reply), body });
       } catch (err) {
-        // The handler's work is done and committed; failing this response would invite a retry
-        // that repeats it. Send it, and let the pending timeout free the key.
-        request.log.error({ err, idempotencyKey: claim.scope.key }, 'could not store idempotent response');
+        // No effect rides on this response (effects store theirs in their own transaction), so
+        // nothing would be repeated: a retry after the pending timeout simply runs again.
+        request.log.error({ err, idempotencyKey: held.claim.scope.key }, 'could not store idempotent response');
       }
       return payload;
     });
 
     // Safety net for responses that never passed onSend (a hijacked reply, a dropped socket).
     app.addHook('onResponse', async (request) => {
-      const claim = claims.get(request);
-      if (!claim) return;
-      claims.delete(request);
-      await release(request, claim);
+      const held = request.idempotencyClaim;
+      if (!held || held.settled) return;
+      held.settled = true;
+      await release(request, held.claim);
     });
   },
   'ecom-idempotency',

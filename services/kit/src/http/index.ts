@@ -3,6 +3,8 @@
 export { buildHttpApp, type HttpAppOptions } from './app.js';
 export { BadRequestError, ConflictError, type FieldError, HttpProblem, NotFoundError } from './errors.js';
 export type { CheckResult, Readiness } from './health.js';
+export type { RequestClaim } from './idempotency.js';
+export { type PreparedResponse, sendResponse, storeResponse, type UnitOfWork } from './idempotent-response.js';
 export { type CloseOptions, closeGracefully, type ListenOptions, listen } from './lifecycle.js';
 export { PROBLEM_CONTENT_TYPE } from './problem.js';
 export type { Problem } from './problem-details.js';

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestError, ConflictError, NotFoundError, problemResponses, type ServiceDeps } from '@ecom/kit';
+import {
+  BadRequestError,
+  ConflictError,
+  NotFoundError,
+  problemResponses,
+  type ServiceDeps,
+  sendResponse,
+  storeResponse,
+} from '@ecom/kit';
 import type { OrderCreated } from '@ecom/schemas';
 import type { FastifyInstance } from 'fastify';
 import { openDeadLetters } from '../dead-letters/store.js';
@@ -62,7 +70,9 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
         );
       }
       const orderId = randomUUID();
-      const created = await deps.events.transact(async (tx, emit) => {
+      // The 201 commits with the order, so a retry with the same Idempotency-Key replays it even
+      // when this process dies before answering.
+      const { created, response } = await deps.events.transact(async (tx, emit, onCommit) => {
         const stored = await insertOrder(tx, {
           orderId,
           customerId: body.customerId,
@@ -86,11 +96,12 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
           },
           { correlationId: orderId },
         );
-        return stored;
+        const location = `/api/orders/${orderId}`;
+        return { created: stored, response: await storeResponse({ tx, onCommit }, reply, 201, stored, { location }) };
       });
       metrics.transitions.inc({ status: 'CREATED' });
       request.log.info({ orderId, totalAmount: created.totalAmount, currency: created.currency }, 'order created');
-      return reply.code(201).header('location', `/api/orders/${orderId}`).send(created);
+      return sendResponse(reply, response);
     },
   );
 

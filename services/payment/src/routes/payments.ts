@@ -6,12 +6,14 @@ import {
   NotFoundError,
   problemResponses,
   type ServiceDeps,
+  sendResponse,
+  storeResponse,
 } from '@ecom/kit';
 import type { FastifyInstance } from 'fastify';
 import { decideRefund } from '../domain/refund.js';
 import { type PaymentGateway, TransientGatewayError } from '../gateway/gateway.js';
 import type { PaymentConfig } from '../service.js';
-import { findPayment, listPayments, lockPayment } from '../store.js';
+import { findPayment, listPayments, lockPayment, type Payment } from '../store.js';
 import { chargeOrder, planRefund, RefundDeclinedError, recordRefund } from '../workflow.js';
 import { chargeBody, listQuery, paymentList, paymentParams, payment as paymentSchema, refundBody } from './schemas.js';
 
@@ -57,20 +59,25 @@ export async function paymentRoutes(
     },
     async (request, reply) => {
       const body = request.body;
-      const payment = await deps.events.transact((tx, emit) =>
-        chargeOrder(
+      // The 201 commits with the payment, so a retry with the same Idempotency-Key replays it.
+      const charged = await deps.events.transact(async (tx, emit, onCommit) => {
+        const payment = await chargeOrder(
           tx,
           { paymentId: randomUUID(), ...body, source: 'API' },
           (charge) => withTries(() => gateway.charge(charge)),
           (data) => emit('ecom.payment.processed.v1', data, { correlationId: body.orderId }),
-        ),
-      );
-      if (!payment) throw new ConflictError(`Order ${body.orderId} already has a payment`);
+        );
+        if (!payment) return undefined;
+        const location = `/api/payments/${payment.paymentId}`;
+        return { payment, response: await storeResponse({ tx, onCommit }, reply, 201, payment, { location }) };
+      });
+      if (!charged) throw new ConflictError(`Order ${body.orderId} already has a payment`);
+      const { payment, response } = charged;
       request.log.info(
         { orderId: body.orderId, paymentId: payment.paymentId, status: payment.status },
         'manual charge',
       );
-      return reply.code(201).header('location', `/api/payments/${payment.paymentId}`).send(payment);
+      return sendResponse(reply, response);
     },
   );
 
@@ -87,10 +94,11 @@ export async function paymentRoutes(
         response: { 200: paymentSchema, ...problemResponses(400, 404, 409, 422, 502, 503) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { paymentId } = request.params;
       const { reason, amount } = request.body;
-      const refunded = await deps.events.transact(async (tx, emit) => {
+      // The 200 commits with the refund, so a retry with the same Idempotency-Key replays it.
+      const { refunded, response } = await deps.events.transact(async (tx, emit, onCommit) => {
         const payment = await lockPayment(tx, { paymentId });
         if (!payment) throw new NotFoundError(`Payment ${paymentId} does not exist`);
         const decision = decideRefund(payment, amount);
@@ -101,18 +109,20 @@ export async function paymentRoutes(
           ]);
         }
         const plan = planRefund(payment, { refundId: randomUUID(), amount: decision.amount, reason });
+        let refunded: Payment;
         try {
           const result = await withTries(() => gateway.refund(plan.request));
-          return await recordRefund(tx, payment, plan, result, (data) =>
+          refunded = await recordRefund(tx, payment, plan, result, (data) =>
             emit('ecom.payment.refunded.v1', data, { correlationId: payment.orderId }),
           );
         } catch (error) {
           if (error instanceof RefundDeclinedError) throw new HttpProblem(502, error.message);
           throw error;
         }
+        return { refunded, response: await storeResponse({ tx, onCommit }, reply, 200, refunded) };
       });
       request.log.info({ paymentId, refundedAmount: refunded.refundedAmount }, 'manual refund');
-      return refunded;
+      return sendResponse(reply, response);
     },
   );
 

@@ -1,6 +1,13 @@
 // POST /api/shipments, PUT /api/shipments/:shipmentId/status, GET /api/shipments/:shipmentId,
 // GET /api/shipments?orderId=.
-import { ConflictError, NotFoundError, problemResponses, type ServiceDeps } from '@ecom/kit';
+import {
+  ConflictError,
+  NotFoundError,
+  problemResponses,
+  type ServiceDeps,
+  sendResponse,
+  storeResponse,
+} from '@ecom/kit';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ShipmentStatus } from '../domain/status.js';
 import type { ShippingConfig } from '../service.js';
@@ -51,23 +58,25 @@ export const shipmentRoutes: FastifyPluginAsync<{ deps: ServiceDeps<ShippingConf
     async (request, reply) => {
       const { orderId } = request.body;
       const traceparent = traceparentOf(request.headers);
-      const outcome = await deps.events.transact((tx, emit) =>
-        createShipment(
+      // The 201 commits with the shipment, so a retry with the same Idempotency-Key replays it.
+      const outcome = await deps.events.transact(async (tx, emit, onCommit) => {
+        const created = await createShipment(
           tx,
           emit,
           { correlationId: orderId, ...(traceparent ? { traceparent } : {}) },
           rules,
           request.body,
-        ),
-      );
+        );
+        if (created.kind !== 'created') return created;
+        const location = `/api/shipments/${created.shipment.shipmentId}`;
+        const response = await storeResponse({ tx, onCommit }, reply, 201, view(created.shipment), { location });
+        return { kind: 'created' as const, response };
+      });
       if (outcome.kind === 'exists') throw new ConflictError(`Order ${orderId} already has a shipment`);
       if (outcome.kind === 'cancelled') {
         throw new ConflictError(`Order ${orderId} was cancelled (${outcome.reason}); it cannot be shipped`);
       }
-      return reply
-        .code(201)
-        .header('location', `/api/shipments/${outcome.shipment.shipmentId}`)
-        .send(view(outcome.shipment));
+      return sendResponse(reply, outcome.response);
     },
   );
 
