@@ -170,6 +170,18 @@ export async function openProducer(options: KafkaOptions): Promise<RecordProduce
   };
 }
 
+/** A kafkajs consumer of `groupId` with the kit's session and fetch settings. */
+function groupConsumer(options: KafkaOptions & { groupId: string }): Consumer {
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  return kafka(options).consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout,
+    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
+    maxWaitTimeInMs: 100,
+  });
+}
+
 /** How often the consumer supervisor looks for a stall. */
 const WATCHDOG_MS = 5_000;
 /** How long a rebuild waits for the old consumer to leave before starting the new one anyway. */
@@ -193,13 +205,7 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
   };
 
   const build = async (): Promise<Consumer> => {
-    const consumer: Consumer = kafka(options).consumer({
-      groupId: options.groupId,
-      allowAutoTopicCreation: false,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
-      maxWaitTimeInMs: 100,
-    });
+    const consumer: Consumer = groupConsumer(options);
     consumer.on(consumer.events.GROUP_JOIN, () => {
       joined = true;
       problem = undefined;
@@ -720,13 +726,7 @@ export async function readRanges(options: KafkaOptions & RangeReadOptions): Prom
   const unfinished = () => [...ends].filter(([p, end]) => (positions.get(p) ?? end) < end);
   if (unfinished().length === 0) return;
 
-  const consumer: Consumer = kafka(options).consumer({
-    groupId: options.groupId,
-    allowAutoTopicCreation: false,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
-    maxWaitTimeInMs: 100,
-  });
+  const consumer: Consumer = groupConsumer(options);
   let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   const done = new Promise<void>((resolve, reject) => {
     settle = { resolve, reject };
