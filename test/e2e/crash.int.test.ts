@@ -55,5 +55,5 @@ describe('crashes (SIGKILL) while orders flow', () => {
     // The run exercised both outcomes, or it proved less than it claims.
     expect(orders.some((o) => o.status === 'CANCELLED')).toBe(true);
     expect(orders.some((o) => o.status !== 'CANCELLED')).toBe(true);
-  });
+  }, 300_000);
 });

@@ -8,15 +8,13 @@ import type { LoadResult } from './load.js';
 import { type Order, orderReaches, quiesce, SETTLED, seedStock } from './platform.js';
 import { SERVICES, type ServiceName, Stack, type StackOptions } from './stack.js';
 
-/** The six services, restarted when they crash, with short effect leases and retry delays. */
+/** The six services, restarted when they crash, the notification service posting to `sink`. */
 export function supervisedStack(sink: WebhookSink, options: Omit<StackOptions, 'restartCrashed'> = {}): Stack {
-  // Short leases and claim timeouts: a crashed process's work is taken over within seconds.
-  const common = { EFFECT_LEASE_MS: '3000', CONSUMER_RETRY_BASE_MS: '50', IDEMPOTENCY_PENDING_TIMEOUT_MS: '5000' };
   return new Stack(
     Object.fromEntries(
       (Object.keys(SERVICES) as ServiceName[]).map((name) => [
         name,
-        name === 'notification' ? { ...common, NOTIFICATION_WEBHOOK_URL: sink.url } : { ...common },
+        name === 'notification' ? { NOTIFICATION_WEBHOOK_URL: sink.url } : {},
       ]),
     ),
     { ...options, restartCrashed: true },
@@ -48,6 +46,8 @@ export async function settleAndCheck(
   await stack.allReady(120_000);
   for (const orderId of load.accepted.values()) await orderReaches(orderId, SETTLED, 180_000);
   await quiesce(180_000);
+  // A fault may have fired while settling; the checker reads every service, so all must be up.
+  await stack.allReady(120_000);
   const orders = await checkInvariants({
     orderIds: [...load.accepted.values()],
     seeded,

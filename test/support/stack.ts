@@ -85,6 +85,9 @@ export class Stack {
           HOST: '127.0.0.1',
           LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'warn',
           CONSUMER_RETRY_BASE_MS: '50',
+          // A killed process's claimed effects and Idempotency-Keys are taken over within seconds.
+          EFFECT_LEASE_MS: '3000',
+          IDEMPOTENCY_PENDING_TIMEOUT_MS: '5000',
           OUTBOX_SWEEP_MS: '200',
           KAFKA_SESSION_TIMEOUT_MS: '6000',
           SHUTDOWN_DEADLINE_MS: '5000',
