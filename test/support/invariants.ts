@@ -119,16 +119,20 @@ export async function healthyDeadLetters(orderIds: Iterable<string>, poison: str
     .map((r) => `${r.headers.dlq_consumer_group}: ${r.headers.ce_type} ${r.key} (${r.headers.dlq_error_message})`);
 }
 
-/** The consumer groups that dead-lettered each of these ce_ids, sorted. */
+/**
+ * The consumer groups that dead-lettered each of these ce_ids, sorted. A dead-lettering is a
+ * (group, failure time) pair: the relay may publish the same letter twice after a crash (at least
+ * once, identical headers; replay drops the copy), but a second dead-lettering has its own time.
+ */
 export async function deadLetterGroups(ceIds: string[]): Promise<Record<string, string[]>> {
   const letters = await allDeadLetters();
   return Object.fromEntries(
-    ceIds.map((id) => [
-      id,
-      letters
-        .filter((r) => r.headers.ce_id === id)
-        .map((r) => r.headers.dlq_consumer_group ?? '')
-        .sort(),
-    ]),
+    ceIds.map((id) => {
+      const times = new Map<string, string>();
+      for (const r of letters.filter((l) => l.headers.ce_id === id)) {
+        times.set(`${r.headers.dlq_consumer_group}@${r.headers.dlq_failed_at}`, r.headers.dlq_consumer_group ?? '');
+      }
+      return [id, [...times.values()].sort()];
+    }),
   );
 }
