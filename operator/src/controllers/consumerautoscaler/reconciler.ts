@@ -1,13 +1,13 @@
 import type { TopicAdmin } from '@ecom/kit';
 import type { Logger } from 'pino';
-import type { ConsumerAutoscaler } from '../../api/consumerautoscaler.js';
 import { parseObjectKey } from '../../api/meta.js';
-import { jsonEqual, setCondition } from '../../runtime/conditions.js';
+import { jsonEqual } from '../../runtime/conditions.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { describeError, isConflict } from '../../runtime/kube.js';
+import { reportFailure } from '../../runtime/report-failure.js';
 import type { HandlerResult } from '../../runtime/workqueue.js';
 import { targetOwner } from './conflict.js';
-import { Conditions, decide } from './decide.js';
+import { decide } from './decide.js';
 import type { ConsumerAutoscalerKube } from './kube-api.js';
 import { measureLag, oldestRecordAgeSeconds } from './lag.js';
 import type { AutoscalerMetrics } from './metrics.js';
@@ -88,7 +88,7 @@ export function consumerAutoscalerReconciler(
         log.debug({ err: describeError(error) }, 'conflict; looking again');
         return { requeueAfterMs: CONFLICT_REQUEUE_MS };
       }
-      await reportFailure(resource, error, now(), options, log);
+      await reportFailure(resource, error, now(), (...args) => options.kube.patchStatus(...args), log);
       throw new Error(`reconcile ${key}: ${describeError(error)}`, { cause: error });
     }
   };
@@ -127,41 +127,5 @@ async function readLag(
     return { ok: false, message: describeError(error) };
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Says on the resource why it is not Ready when the API server failed us (e.g. RBAC). Best effort. */
-async function reportFailure(
-  resource: ConsumerAutoscaler,
-  error: unknown,
-  at: Date,
-  options: ConsumerAutoscalerReconcilerOptions,
-  log: Logger,
-): Promise<void> {
-  const generation = resource.metadata.generation;
-  const status = {
-    ...resource.status,
-    conditions: setCondition(
-      resource.status?.conditions,
-      {
-        type: Conditions.Ready,
-        status: 'False',
-        reason: 'ReconcileError',
-        message: describeError(error),
-        ...(generation !== undefined ? { observedGeneration: generation } : {}),
-      },
-      at,
-    ),
-  };
-  if (jsonEqual(status, resource.status)) return;
-  try {
-    await options.kube.patchStatus(
-      resource.metadata.namespace ?? 'default',
-      resource.metadata.name ?? '',
-      resource.status,
-      status,
-    );
-  } catch (statusError) {
-    log.warn({ err: describeError(statusError) }, 'could not write the failure to status');
   }
 }

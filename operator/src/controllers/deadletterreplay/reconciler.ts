@@ -3,11 +3,12 @@ import type { Logger } from 'pino';
 import { DEAD_LETTER_REPLAY_DEFAULTS, type DeadLetterReplay } from '../../api/deadletterreplay.js';
 import { parseObjectKey } from '../../api/meta.js';
 import { totalCounts } from '../../replay/progress.js';
-import { jsonEqual, setCondition } from '../../runtime/conditions.js';
+import { jsonEqual } from '../../runtime/conditions.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { describeError, isConflict } from '../../runtime/kube.js';
+import { reportFailure } from '../../runtime/report-failure.js';
 import type { HandlerResult } from '../../runtime/workqueue.js';
-import { Conditions, decide, isFinal } from './decide.js';
+import { decide, isFinal } from './decide.js';
 import { jobNameOf, replayGroupOf } from './job.js';
 import type { DeadLetterReplayKube } from './kube-api.js';
 import type { ProgressRead } from './types.js';
@@ -73,7 +74,7 @@ export function deadLetterReplayReconciler(
         log.debug({ err: describeError(error) }, 'conflict; looking again');
         return { requeueAfterMs: CONFLICT_REQUEUE_MS };
       }
-      await reportFailure(resource, error, now(), options, log);
+      await reportFailure(resource, error, now(), (...args) => options.kube.patchStatus(...args), log);
       throw new Error(`reconcile ${key}: ${describeError(error)}`, { cause: error });
     }
   };
@@ -101,41 +102,5 @@ async function readProgress(
     return { ok: false, message: describeError(error) };
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Says on the resource why the reconcile failed (e.g. RBAC refused the Job). Best effort. */
-async function reportFailure(
-  resource: DeadLetterReplay,
-  error: unknown,
-  at: Date,
-  options: DeadLetterReplayReconcilerOptions,
-  log: Logger,
-): Promise<void> {
-  const generation = resource.metadata.generation;
-  const status = {
-    ...resource.status,
-    conditions: setCondition(
-      resource.status?.conditions,
-      {
-        type: Conditions.Ready,
-        status: 'False',
-        reason: 'ReconcileError',
-        message: describeError(error),
-        ...(generation !== undefined ? { observedGeneration: generation } : {}),
-      },
-      at,
-    ),
-  };
-  if (jsonEqual(status, resource.status)) return;
-  try {
-    await options.kube.patchStatus(
-      resource.metadata.namespace ?? 'default',
-      resource.metadata.name ?? '',
-      resource.status,
-      status,
-    );
-  } catch (statusError) {
-    log.warn({ err: describeError(statusError) }, 'could not write the failure to status');
   }
 }
