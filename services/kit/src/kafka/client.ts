@@ -304,6 +304,23 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
   };
 }
 
+/** Polls metadata until every partition of a new topic has a leader (up to 30 s). */
+async function waitForLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const led = topics[0]?.partitions.filter((p) => p.leader >= 0).length ?? 0;
+      if (led >= partitions) return;
+    } catch (error) {
+      // Metadata of a topic created a moment ago may not have reached this broker yet.
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topic ${topic}: partitions have no leader after 30 s`);
+    await sleep(100);
+  }
+}
+
 function incoming(topic: string, partition: number, m: KafkaMessage): IncomingRecord {
   return {
     topic,
@@ -366,8 +383,10 @@ export async function openTopicAdmin(options: KafkaOptions): Promise<TopicAdmin>
     async apply(action) {
       switch (action.type) {
         case 'create':
+          // Not kafkajs' waitForLeaders: on a broker that just started, its metadata poll can
+          // fail with UNKNOWN_TOPIC_OR_PARTITION as an unhandled rejection. We poll ourselves.
           await admin.createTopics({
-            waitForLeaders: true,
+            waitForLeaders: false,
             topics: [
               {
                 topic: action.topic,
@@ -377,6 +396,7 @@ export async function openTopicAdmin(options: KafkaOptions): Promise<TopicAdmin>
               },
             ],
           });
+          await waitForLeaders(admin, action.topic, action.partitions);
           return;
         case 'addPartitions':
           await admin.createPartitions({ topicPartitions: [{ topic: action.topic, count: action.to }] });
