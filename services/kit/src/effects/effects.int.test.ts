@@ -94,8 +94,16 @@ describe('effects: external calls outside transactions, with an idempotency key'
     const runner = runnerOf(handlers(provider));
     runner.start();
     try {
-      expect(await schedule(runner, 'call', 'k-once')).toBe(true);
-      expect(await schedule(runner, 'call', 'k-once')).toBe(false);
+      // The same key twice while it is pending (here: in one transaction) is one effect.
+      let kick = () => {};
+      const added = await db.transaction(async (tx) => {
+        const schedule = runner.scheduler(tx, { correlationId: 'k-once' }, (effect) => {
+          kick = effect;
+        });
+        return [await schedule('call', 'k-once', {}), await schedule('call', 'k-once', {})];
+      });
+      kick();
+      expect(added).toEqual([true, false]);
       await eventually(async () => ((await outcomes('k-once')).length === 1 ? true : undefined), 'the outcome');
       expect(provider.calls.filter((k) => k === 'k-once')).toEqual(['k-once']);
     } finally {

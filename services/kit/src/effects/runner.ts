@@ -49,7 +49,11 @@ export interface EffectHandler<P = never, R = unknown> {
 // biome-ignore lint/suspicious/noExplicitAny: each handler has its own payload and result types
 export type EffectHandlers = Record<string, EffectHandler<any, any>>;
 
-/** Records an effect in the caller's transaction, to be performed after commit; false if its key exists. */
+/**
+ * Records an effect in the caller's transaction, to be performed after commit; false if an effect
+ * with this key is still pending. A performed effect's row is gone, so the caller's own state (a
+ * claimed payment, a claimed notification) is what keeps a decision from being taken twice.
+ */
 export type Schedule = (kind: string, key: string, payload: unknown) => Promise<boolean>;
 
 export interface EffectRunnerOptions {
