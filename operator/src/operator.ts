@@ -94,6 +94,15 @@ export async function startOperator(
     logger,
   });
 
+  /** What every controller shares: events, metrics, its own logger, resync, watch watchdog, workers. */
+  const runtimeOf = (controller: string) => ({
+    recorder,
+    metrics,
+    logger: logger.child({ controller }),
+    resyncMs: config.resyncSeconds * 1000,
+    watchSilenceMs: config.watchSilenceSeconds * 1000,
+    concurrency: config.concurrency,
+  });
   const manager = await startManager({
     metrics,
     metricsPort: config.metricsPort,
@@ -115,24 +124,14 @@ export async function startOperator(
         admin: config.mode === 'direct' ? admin?.port : undefined,
         strimziCluster: config.strimziCluster,
         fitReplicationToBrokers: config.fitReplicationToBrokers,
-        recorder,
-        metrics,
-        logger: logger.child({ controller: 'eventtopic' }),
-        resyncMs: config.resyncSeconds * 1000,
-        watchSilenceMs: config.watchSilenceSeconds * 1000,
-        concurrency: config.concurrency,
+        ...runtimeOf('eventtopic'),
       }),
       consumerAutoscalerController({
         clients,
         namespace: config.namespace,
         lagReader: admin?.lagReader,
-        recorder,
-        metrics,
         autoscalerMetrics,
-        logger: logger.child({ controller: 'consumerautoscaler' }),
-        resyncMs: config.resyncSeconds * 1000,
-        watchSilenceMs: config.watchSilenceSeconds * 1000,
-        concurrency: config.concurrency,
+        ...runtimeOf('consumerautoscaler'),
       }),
       deadLetterReplayController({
         clients,
@@ -142,12 +141,7 @@ export async function startOperator(
         },
         image: config.replayImage,
         brokers: config.kafkaBrokers,
-        recorder,
-        metrics,
-        logger: logger.child({ controller: 'deadletterreplay' }),
-        resyncMs: config.resyncSeconds * 1000,
-        watchSilenceMs: config.watchSilenceSeconds * 1000,
-        concurrency: config.concurrency,
+        ...runtimeOf('deadletterreplay'),
       }),
       ...(scrapeMetrics
         ? [
@@ -156,13 +150,8 @@ export async function startOperator(
               namespace: config.namespace,
               monitorLabels: config.scrapeMonitorLabels,
               crdCheckMs: config.scrapeCrdCheckSeconds * 1000,
-              recorder,
-              metrics,
               scrapeMetrics,
-              logger: logger.child({ controller: 'scrape' }),
-              resyncMs: config.resyncSeconds * 1000,
-              watchSilenceMs: config.watchSilenceSeconds * 1000,
-              concurrency: config.concurrency,
+              ...runtimeOf('scrape'),
             }),
           ]
         : []),
