@@ -16,12 +16,14 @@ import { SERVICES, type ServiceName, type Stack } from '../support/stack.js';
 /** Crashes per service before its restarts come up unarmed, so every run ends. */
 const CRASH_BUDGET = 3;
 const ALL = Object.keys(SERVICES) as ServiceName[];
+/** Faults a run must see before it counts; the load goes on (up to 600 orders) until they fired. */
+const MIN_FAULTS = 2;
 
 /** Each point, the services whose code passes it, and a rate that makes it fire early and often. */
 const POINTS: Array<{ point: FaultPoint; rate: number; services: ServiceName[] }> = [
   { point: 'after-db-commit-before-publish', rate: 0.01, services: ALL },
   { point: 'after-publish-before-outbox-delete', rate: 0.02, services: ALL },
-  { point: 'after-db-commit-before-offset-commit', rate: 0.01, services: ALL },
+  { point: 'after-db-commit-before-offset-commit', rate: 0.03, services: ALL },
   { point: 'handler-mid-batch', rate: 0.05, services: ALL },
   { point: 'before-external-call', rate: 0.03, services: ['payment', 'notification'] },
   { point: 'after-external-call', rate: 0.03, services: ['payment', 'notification'] },
@@ -96,11 +98,18 @@ describe('aimed fault injection: a crash at each named window loses nothing and 
       const seeded = await stockProducts(run, 9, 40);
       await arm(services, `${point}:${rate}`);
       const poison = await producePoison(point === 'dlq-write-before-offset-commit' ? 6 : 2);
-      const load = await runLoad({ run, orders: 200, concurrency: 8, products: Object.keys(seeded), customers: 25 });
+      const load = await runLoad({
+        run,
+        orders: 200,
+        concurrency: 8,
+        products: Object.keys(seeded),
+        customers: 25,
+        extend: { done: () => stack.faultCount() >= MIN_FAULTS, maxOrders: 600 },
+      });
       const orders = await settleAndCheck(stack, load, seeded, sink, poison);
 
       // The run proved something only if the fault fired, and the workload had every outcome.
-      expect(stack.faultCount(), `no fault fired at ${point}:\n${stack.outputs(10)}`).toBeGreaterThanOrEqual(2);
+      expect(stack.faultCount(), `no fault fired at ${point}:\n${stack.outputs(10)}`).toBeGreaterThanOrEqual(MIN_FAULTS);
       expect(orders.some((o) => o.cancellationReason === 'PAYMENT_FAILED')).toBe(true);
       expect(orders.some((o) => o.cancellationReason === 'OUT_OF_STOCK')).toBe(true);
       expect(orders.some((o) => o.status === 'SHIPPED')).toBe(true);

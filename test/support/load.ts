@@ -15,6 +15,11 @@ export interface LoadOptions {
   customers: number;
   /** How long one logical order may keep retrying before the client gives up. */
   retryForMs?: number;
+  /**
+   * Keeps placing orders past `orders` until `done()` holds, up to `maxOrders` in all: a fault
+   * armed at a rate is random, and a run proves something only once it fired.
+   */
+  extend?: { done: () => boolean; maxOrders: number };
 }
 
 export interface LoadResult {
@@ -109,8 +114,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     failedAttempts: 0,
   };
   let next = 0;
+  const wanted = (i: number) =>
+    i < options.orders || (options.extend !== undefined && i < options.extend.maxOrders && !options.extend.done());
   const worker = async () => {
-    for (let i = next++; i < options.orders; i = next++) {
+    for (let i = next++; wanted(i); i = next++) {
       const attempt = order(options, i);
       result.keysByCustomer.set(attempt.customerId, (result.keysByCustomer.get(attempt.customerId) ?? 0) + 1);
       if (i % 13 === 6) {
