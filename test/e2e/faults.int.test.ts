@@ -109,7 +109,9 @@ describe('aimed fault injection: a crash at each named window loses nothing and 
       const orders = await settleAndCheck(stack, load, seeded, sink, poison);
 
       // The run proved something only if the fault fired, and the workload had every outcome.
-      expect(stack.faultCount(), `no fault fired at ${point}:\n${stack.outputs(10)}`).toBeGreaterThanOrEqual(MIN_FAULTS);
+      expect(stack.faultCount(), `too few faults fired at ${point}:\n${stack.outputs(10)}`).toBeGreaterThanOrEqual(
+        MIN_FAULTS,
+      );
       expect(orders.some((o) => o.cancellationReason === 'PAYMENT_FAILED')).toBe(true);
       expect(orders.some((o) => o.cancellationReason === 'OUT_OF_STOCK')).toBe(true);
       expect(orders.some((o) => o.status === 'SHIPPED')).toBe(true);
