@@ -1,0 +1,3 @@
+module ecom.local/cluster/pause
+
+go 1.19
