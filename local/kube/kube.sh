@@ -6,6 +6,9 @@
 #   bash local/kube/kube.sh stop     stop kube-apiserver, then etcd
 #   bash local/kube/kube.sh status   what is running, where, and whether it is ready
 #   bash local/kube/kube.sh env      print `export KUBECONFIG=...`
+#   bash local/kube/kube.sh kubeconfig NAME CN [GROUP]
+#                                   a client cert (CN=user, O=group) signed by the local CA and
+#                                   <state>/NAME.kubeconfig using it; prints that file's path
 #   bash local/kube/kube.sh --help
 #
 # State lives in <repo>/.local/kube/ (git-ignored): pki/, etcd/ (data), logs,
@@ -13,12 +16,20 @@
 #
 # Env: KUBE_APISERVER_PORT (default 16443), KUBE_ETCD_PORT (client, default 12379;
 #      peer = +1), KUBE_READY_TIMEOUT (seconds, default 180),
-#      KUBE_SERVICE_CIDR (default 10.96.0.0/16), KUBE_VERSION / ETCD_VERSION (pins, see build.sh).
+#      KUBE_SERVICE_CIDR (default 10.96.0.0/16), KUBE_VERSION / ETCD_VERSION (pins, see build.sh),
+#      KUBE_STATE_DIR (default <repo>/.local/kube; another dir plus other ports run a second,
+#      independent control plane: local/cluster/cluster.sh does so),
+#      KUBE_NODE_IP (unset by default: an API server for tests, no nodes). When set, the API
+#      server serves a cluster with a node: it listens on all addresses and advertises
+#      KUBE_NODE_IP (the `kubernetes` Service's endpoint, so pods reach it; also in the serving
+#      cert), authorizes Node,RBAC with NodeRestriction, keeps ServiceAccount admission
+#      (kube-controller-manager makes the `default` ServiceAccounts) and reaches kubelets at
+#      their InternalIP with a client cert of its own.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-STATE="$REPO/.local/kube"
+STATE="${KUBE_STATE_DIR:-$REPO/.local/kube}"
 PKI="$STATE/pki"
 KUBECONFIG_FILE="$STATE/kubeconfig"
 
@@ -28,6 +39,7 @@ ETCD_PEER_PORT="$(( ETCD_PORT + 1 ))"
 READY_TIMEOUT="${KUBE_READY_TIMEOUT:-180}"
 SERVICE_CIDR="${KUBE_SERVICE_CIDR:-10.96.0.0/16}"
 SERVICE_IP="${SERVICE_CIDR%.*/*}.1"        # 10.96.0.0/16 -> 10.96.0.1 (IPv4 CIDRs ending in .0)
+NODE_IP="${KUBE_NODE_IP:-}"
 
 ETCD_PID="$STATE/etcd.pid"
 API_PID="$STATE/kube-apiserver.pid"
@@ -37,7 +49,7 @@ API_LOG="$STATE/kube-apiserver.log"
 log() { printf '[kube] %s\n' "$*" >&2; }
 die() { printf '[kube] ERROR: %s\n' "$*" >&2; exit 1; }
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 # --- binaries ---------------------------------------------------------------
 eval "$(bash "$HERE/build.sh" --print-paths)"   # KUBE_VERSION ETCD_VERSION KUBE_APISERVER_BIN ETCD_BIN
@@ -84,7 +96,7 @@ gen_pki() {
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1,IP:$SERVICE_IP
+subjectAltName=$(apiserver_sans)
 EOF
     $o x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
        -extfile apiserver.ext -out apiserver.crt 2>/dev/null
@@ -101,13 +113,59 @@ EOF
     $o rsa -in sa.key -pubout -out sa.pub 2>/dev/null
     rm -f ./*.csr ./*.ext ca.srl
     chmod 600 ./*.key
+    apiserver_sans >apiserver.sans
   ) || die "openssl failed while generating certificates in $PKI"
+}
+
+# The kube-apiserver serving cert's names: also the node IP when a node uses this server.
+apiserver_sans() {
+  echo "DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1,IP:$SERVICE_IP${NODE_IP:+,IP:$NODE_IP}"
+}
+
+CLIENT_EXT='basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=clientAuth'
+
+# sign_cert NAME SUBJECT EXTENSIONS: $PKI/NAME.key and NAME.crt signed by the local CA.
+sign_cert() {
+  local name="$1" subj="$2" ext="$3"
+  need_openssl
+  ( cd "$PKI"
+    openssl genrsa -out "$name.key" 2048 2>/dev/null
+    openssl req -new -key "$name.key" -subj "$subj" -out "$name.csr" 2>/dev/null
+    printf '%s\n' "$ext" >"$name.ext"
+    openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
+       -extfile "$name.ext" -out "$name.crt" 2>/dev/null
+    rm -f "$name.csr" "$name.ext" ca.srl
+    chmod 600 "$name.key"
+    printf '%s\n' "$subj" >"$name.subject"
+  ) || die "openssl failed while signing $name ($subj) in $PKI"
+}
+
+# With a node: the serving cert names the node IP (re-signed when the names change) and the
+# API server has a client cert for kubelets (logs, exec, port-forward).
+gen_node_pki() {
+  [ -n "$NODE_IP" ] || return 0
+  if [ "$(cat "$PKI/apiserver.sans" 2>/dev/null || true)" != "$(apiserver_sans)" ]; then
+    log "signing the kube-apiserver serving cert for $(apiserver_sans)"
+    sign_cert apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=$(apiserver_sans)"
+    apiserver_sans >"$PKI/apiserver.sans"
+  fi
+  [ -f "$PKI/apiserver-kubelet-client.crt" ] \
+    || sign_cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$CLIENT_EXT"
 }
 
 b64() { base64 -w0 <"$1"; }
 
-write_kubeconfig() {
-  local tmp="$KUBECONFIG_FILE.tmp"
+write_kubeconfig() { write_kubeconfig_file "$KUBECONFIG_FILE" ecom-admin "$PKI/admin.crt" "$PKI/admin.key"; }
+
+# write_kubeconfig_file FILE USER CERT KEY (rewritten only when it changes)
+write_kubeconfig_file() {
+  local file="$1" user="$2" cert="$3" key="$4"
+  local tmp="$file.tmp"
   cat >"$tmp" <<EOF
 apiVersion: v1
 kind: Config
@@ -117,20 +175,20 @@ clusters:
     server: https://127.0.0.1:$API_PORT
     certificate-authority-data: $(b64 "$PKI/ca.crt")
 users:
-- name: ecom-admin
+- name: $user
   user:
-    client-certificate-data: $(b64 "$PKI/admin.crt")
-    client-key-data: $(b64 "$PKI/admin.key")
+    client-certificate-data: $(b64 "$cert")
+    client-key-data: $(b64 "$key")
 contexts:
 - name: ecom-local
   context:
     cluster: ecom-local
-    user: ecom-admin
+    user: $user
     namespace: default
 current-context: ecom-local
 EOF
   chmod 600 "$tmp"
-  if ! cmp -s "$tmp" "$KUBECONFIG_FILE" 2>/dev/null; then mv "$tmp" "$KUBECONFIG_FILE"; else rm -f "$tmp"; fi
+  if ! cmp -s "$tmp" "$file" 2>/dev/null; then mv "$tmp" "$file"; else rm -f "$tmp"; fi
 }
 
 # --- process helpers --------------------------------------------------------
@@ -206,13 +264,34 @@ start_apiserver() {
     log "kube-apiserver: already running (pid $pid), reusing"; wait_ready; return 0
   fi
   port_busy "$API_PORT" && die "port $API_PORT is in use by another process; set KUBE_APISERVER_PORT to a free port"
-  log "kube-apiserver $KUBE_VERSION: starting on https://127.0.0.1:$API_PORT (log $API_LOG)"
-  # Admission: ServiceAccount is disabled because no token/serviceaccount controller
-  # (kube-controller-manager) runs here: it would reject pods in namespaces
-  # without a 'default' ServiceAccount. Everything else stays at the defaults.
+  local mode
+  if [ -z "$NODE_IP" ]; then
+    # Admission: ServiceAccount is disabled because no token/serviceaccount controller
+    # (kube-controller-manager) runs here: it would reject pods in namespaces
+    # without a 'default' ServiceAccount. Everything else stays at the defaults.
+    mode=(
+      --bind-address=127.0.0.1
+      --advertise-address=127.0.0.1
+      --authorization-mode=RBAC
+      --disable-admission-plugins=ServiceAccount
+      --endpoint-reconciler-type=none
+    )
+  else
+    # A cluster with a node (see KUBE_NODE_IP above). The endpoint reconciler (lease, the
+    # default) publishes NODE_IP:API_PORT as the `kubernetes` Service's endpoint.
+    mode=(
+      --bind-address=0.0.0.0
+      --advertise-address="$NODE_IP"
+      --authorization-mode=Node,RBAC
+      --enable-admission-plugins=NodeRestriction
+      --kubelet-preferred-address-types=InternalIP
+      --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt"
+      --kubelet-client-key="$PKI/apiserver-kubelet-client.key"
+    )
+  fi
+  log "kube-apiserver $KUBE_VERSION: starting on https://127.0.0.1:$API_PORT${NODE_IP:+ (all addresses, advertised $NODE_IP)} (log $API_LOG)"
   setsid nohup "$KUBE_APISERVER_BIN" \
-    --bind-address=127.0.0.1 \
-    --advertise-address=127.0.0.1 \
+    "${mode[@]}" \
     --secure-port="$API_PORT" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
     --etcd-prefix=/registry \
@@ -223,10 +302,7 @@ start_apiserver() {
     --service-account-key-file="$PKI/sa.pub" \
     --service-account-signing-key-file="$PKI/sa.key" \
     --api-audiences=https://kubernetes.default.svc.cluster.local \
-    --authorization-mode=RBAC \
     --service-cluster-ip-range="$SERVICE_CIDR" \
-    --disable-admission-plugins=ServiceAccount \
-    --endpoint-reconciler-type=none \
     --allow-privileged=true \
     --cert-dir="$STATE/apiserver-certs" \
     --profiling=false \
@@ -269,6 +345,7 @@ cmd_start() {
   ensure_binaries
   mkdir -p "$STATE"
   gen_pki
+  gen_node_pki
   write_kubeconfig
   # fd 7 holds the start lock (concurrent `start`s); the daemons get it closed (7>&-)
   # so they do not keep holding it after this script exits.
@@ -297,8 +374,27 @@ cmd_status() {
   return $rc
 }
 
+# kubeconfig NAME CN [GROUP]: a client identity for a component (kubelet, controllers, ...).
+cmd_kubeconfig() {
+  [ $# -ge 2 ] || die "usage: kube.sh kubeconfig NAME CN [GROUP]"
+  local name="$1" cn="$2" group="${3:-}"
+  [[ "$name" =~ ^[a-z0-9][a-z0-9.-]*$ ]] || die "kubeconfig NAME must be lower-case letters, digits, '.' and '-' (got '$name')"
+  case "$name" in ca|apiserver|apiserver-kubelet-client|admin|sa) die "kubeconfig NAME '$name' is taken by the local PKI" ;; esac
+  mkdir -p "$STATE"
+  exec 6>"$STATE/.pki.lock"; flock 6
+  gen_pki
+  local subj="${group:+/O=$group}/CN=$cn"
+  if [ ! -f "$PKI/$name.crt" ] || [ "$(cat "$PKI/$name.subject" 2>/dev/null || true)" != "$subj" ]; then
+    sign_cert "$name" "$subj" "$CLIENT_EXT"
+  fi
+  write_kubeconfig_file "$STATE/$name.kubeconfig" "$cn" "$PKI/$name.crt" "$PKI/$name.key"
+  exec 6>&-
+  echo "$STATE/$name.kubeconfig"
+}
+
 case "${1:-}" in
   start) cmd_start ;;
+  kubeconfig) shift; cmd_kubeconfig "$@" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   env) echo "export KUBECONFIG=$KUBECONFIG_FILE" ;;
