@@ -126,24 +126,27 @@ CLIENT_EXT='basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth'
 
-# sign_cert NAME SUBJECT EXTENSIONS: $PKI/NAME.key and NAME.crt signed by the local CA.
+# sign_cert NAME SUBJECT EXTENSIONS [CA]: $PKI/NAME.key and NAME.crt signed by the local CA
+# (or by $PKI/CA.crt).
 sign_cert() {
-  local name="$1" subj="$2" ext="$3"
+  local name="$1" subj="$2" ext="$3" ca="${4:-ca}"
   need_openssl
   ( cd "$PKI"
     openssl genrsa -out "$name.key" 2048 2>/dev/null
     openssl req -new -key "$name.key" -subj "$subj" -out "$name.csr" 2>/dev/null
     printf '%s\n' "$ext" >"$name.ext"
-    openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -sha256 \
+    openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial -days 3650 -sha256 \
        -extfile "$name.ext" -out "$name.crt" 2>/dev/null
-    rm -f "$name.csr" "$name.ext" ca.srl
+    rm -f "$name.csr" "$name.ext" "$ca.srl"
     chmod 600 "$name.key"
     printf '%s\n' "$subj" >"$name.subject"
   ) || die "openssl failed while signing $name ($subj) in $PKI"
 }
 
-# With a node: the serving cert names the node IP (re-signed when the names change) and the
-# API server has a client cert for kubelets (logs, exec, port-forward).
+# With a node: the serving cert names the node IP (re-signed when the names change), the API
+# server has a client cert for kubelets (logs, exec, port-forward), and a front-proxy CA + client
+# cert (request-header authentication: aggregated APIs, and kube-controller-manager's and
+# kube-scheduler's delegated authentication find the CA bundle they look for).
 gen_node_pki() {
   [ -n "$NODE_IP" ] || return 0
   if [ "$(cat "$PKI/apiserver.sans" 2>/dev/null || true)" != "$(apiserver_sans)" ]; then
@@ -156,6 +159,19 @@ subjectAltName=$(apiserver_sans)"
   fi
   [ -f "$PKI/apiserver-kubelet-client.crt" ] \
     || sign_cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$CLIENT_EXT"
+  if [ ! -f "$PKI/front-proxy-ca.crt" ]; then
+    need_openssl
+    ( cd "$PKI"
+      openssl genrsa -out front-proxy-ca.key 2048 2>/dev/null
+      openssl req -x509 -new -key front-proxy-ca.key -sha256 -days 3650 -subj "/CN=ecom-local-front-proxy-ca" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -out front-proxy-ca.crt 2>/dev/null
+      chmod 600 front-proxy-ca.key
+    ) || die "openssl failed while generating the front-proxy CA in $PKI"
+    rm -f "$PKI/front-proxy-client.crt"
+  fi
+  [ -f "$PKI/front-proxy-client.crt" ] \
+    || sign_cert front-proxy-client "/CN=front-proxy-client" "$CLIENT_EXT" front-proxy-ca
 }
 
 b64() { base64 -w0 <"$1"; }
@@ -287,6 +303,13 @@ start_apiserver() {
       --kubelet-preferred-address-types=InternalIP
       --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt"
       --kubelet-client-key="$PKI/apiserver-kubelet-client.key"
+      --requestheader-client-ca-file="$PKI/front-proxy-ca.crt"
+      --requestheader-allowed-names=front-proxy-client
+      --requestheader-username-headers=X-Remote-User
+      --requestheader-group-headers=X-Remote-Group
+      --requestheader-extra-headers-prefix=X-Remote-Extra-
+      --proxy-client-cert-file="$PKI/front-proxy-client.crt"
+      --proxy-client-key-file="$PKI/front-proxy-client.key"
     )
   fi
   log "kube-apiserver $KUBE_VERSION: starting on https://127.0.0.1:$API_PORT${NODE_IP:+ (all addresses, advertised $NODE_IP)} (log $API_LOG)"
@@ -379,7 +402,7 @@ cmd_kubeconfig() {
   [ $# -ge 2 ] || die "usage: kube.sh kubeconfig NAME CN [GROUP]"
   local name="$1" cn="$2" group="${3:-}"
   [[ "$name" =~ ^[a-z0-9][a-z0-9.-]*$ ]] || die "kubeconfig NAME must be lower-case letters, digits, '.' and '-' (got '$name')"
-  case "$name" in ca|apiserver|apiserver-kubelet-client|admin|sa) die "kubeconfig NAME '$name' is taken by the local PKI" ;; esac
+  case "$name" in ca|apiserver|apiserver-kubelet-client|admin|sa|front-proxy-ca|front-proxy-client) die "kubeconfig NAME '$name' is taken by the local PKI" ;; esac
   mkdir -p "$STATE"
   exec 6>"$STATE/.pki.lock"; flock 6
   gen_pki
