@@ -42,7 +42,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-# shellcheck source=../lib.sh
+# shellcheck source=local/lib.sh
 . "$REPO/local/lib.sh"
 
 ECOM_CACHE="${ECOM_CACHE:-$HOME/.cache/ecom}"
@@ -108,7 +108,7 @@ chart_image() {
   local values="$REPO/charts/ecom/values.yaml" repo tag
   repo="$(awk '/^image:/{b=1;next} /^[^[:space:]#]/{b=0} b&&/^  repository:/{print $2;exit}' "$values" | tr -d '"')"
   tag="$(awk '/^image:/{b=1;next} /^[^[:space:]#]/{b=0} b&&/^  tag:/{print $2;exit}' "$values" | tr -d '"')"
-  [ -n "$repo" ] && [ -n "$tag" ] || fail "could not read image.repository / image.tag from $values"
+  { [ -n "$repo" ] && [ -n "$tag" ]; } || fail "could not read image.repository / image.tag from $values"
   CHART_REPO="$repo"
   CHART_REF="$repo:$tag"
 }
@@ -143,13 +143,17 @@ load_cached() { # ARCHIVE REF
 
 # Saves REF as an OCI archive (written beside, then moved, so a cut-off run leaves no half archive).
 save_archive() { # REF ARCHIVE
-  local ref="$1" archive="$2"
+  local ref="$1" archive="$2" id
+  id="$(image_id "$ref")"
+  if [ -s "$archive" ] && [ -n "$id" ] && [ "$(cat "$archive.id" 2>/dev/null)" = "$id" ]; then
+    return 0   # the archive already holds this very image
+  fi
   mkdir -p "$(dirname "$archive")"
   rm -f "$archive.tmp"
   buildah push --quiet "$ref" "oci-archive:$archive.tmp:$ref" >/dev/null \
     || fail "buildah push $ref to $archive failed"
   mv -f "$archive.tmp" "$archive"
-  image_id "$ref" >"$archive.id"
+  printf '%s\n' "$id" >"$archive.id"
 }
 
 # --- base ------------------------------------------------------------------------------------------
@@ -293,6 +297,7 @@ EOF
   in_root "$mnt" groupadd --gid 1000 node
   in_root "$mnt" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   local versions
+  # shellcheck disable=SC2016 # expanded inside the new root
   versions="$(in_root "$mnt" /bin/sh -c 'echo "node $(node --version), npm $(npm --version), npx $(npx --version), corepack $(corepack --version)"')" \
     || fail "node/npm do not run inside the base image"
   info "$versions"
@@ -321,8 +326,11 @@ EOF
   took "base built" "$t0"
 }
 
+BASE_DONE=0
 cmd_base() {
   local t0=$SECONDS
+  [ "$BASE_DONE" = 0 ] || return 0
+  BASE_DONE=1
   need_root; need_buildah; read_node_image
   if [ -s "$BASE_ARCHIVE" ]; then load_cached "$BASE_ARCHIVE" "$BASE_REF"; else build_base; fi
   took "base" "$t0"
@@ -425,6 +433,7 @@ archive_ref() { # ARCHIVE -> the reference its index.json names
     | sed -nE 's/.*"org\.opencontainers\.image\.ref\.name":"([^"]+)".*/\1/p' | head -1
 }
 
+CTR_NOISE='DEPRECATION: The support for cgroup v1'   # ctr's warning on every call on this host
 cmd_import() {
   local t0=$SECONDS archives=("$@") a ref t listed
   [ ${#archives[@]} -gt 0 ] || archives=("$IMAGES_DIR/pause.tar" "$IMAGES_DIR/ecom.tar")
@@ -441,9 +450,9 @@ cmd_import() {
     step "import: $ref ($(du -h "$a" | cut -f1)) into containerd $CONTAINERD_ADDRESS (namespace k8s.io)"
     t=$SECONDS
     ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images import \
-        --snapshotter "${CONTAINERD_SNAPSHOTTER:-overlayfs}" "$a" 2>&1 | sed -u 's/^/    /' \
+        --snapshotter "${CONTAINERD_SNAPSHOTTER:-overlayfs}" "$a" 2>&1 | grep --line-buffered -v "$CTR_NOISE" | sed -u 's/^/    /' \
       || fail "ctr images import $a failed (output above)"
-    listed="$(ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images ls -q)" || fail "ctr images ls failed"
+    listed="$(ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images ls -q 2>/dev/null)" || fail "ctr images ls failed"
     grep -qxF "$ref" <<<"$listed" \
       || fail "after importing $a, containerd lists no image named $ref (it has: $(tr '\n' ' ' <<<"$listed"))"
     took "imported $ref" "$t"
