@@ -144,7 +144,7 @@ ensure_packages() {
     DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}" >&2 \
       || die "apt-get install ${missing[*]} failed (see apt's output above)"
   fi
-  command -v kubectl >/dev/null 2>&1 || die "kubectl is not on PATH: install kubectl 1.3x (e.g. from pkgs.k8s.io, or \`bash local/kube/build.sh\`'s Go toolchain: go install k8s.io/kubernetes/cmd/kubectl through a wrapper module)"
+  command -v kubectl >/dev/null 2>&1 || die "kubectl is not on PATH: install kubectl, ideally v1.35-v1.37 for this v1.36 cluster (e.g. the kubectl package of the Kubernetes apt repository pkgs.k8s.io)"
   grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || die "the kernel has no overlay filesystem (containerd's overlayfs snapshotter needs it): modprobe overlay"
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || modprobe br_netfilter 2>/dev/null \
     || die "no br_netfilter (/proc/sys/net/bridge missing): kube-proxy's Service routing between pods on one bridge needs it: modprobe br_netfilter"
@@ -178,6 +178,8 @@ start_daemon() {
   local name="$1"; shift
   local pidf="$STATE/$name.pid" i
   rm -f "$pidf"
+  # A log over 50 MB is kept as NAME.log.1 (one generation).
+  if [ "$(stat -c %s "$LOGS/$name.log" 2>/dev/null || echo 0)" -gt 52428800 ]; then mv -f "$LOGS/$name.log" "$LOGS/$name.log.1"; fi
   printf '\n=== %s cluster.sh up: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$LOGS/$name.log"
   PATH="$DAEMON_PATH" setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" \
     >>"$LOGS/$name.log" 2>&1 </dev/null 7>&- &
