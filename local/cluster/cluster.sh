@@ -63,6 +63,7 @@ TIMEOUT="${ECOM_CLUSTER_TIMEOUT:-180}"
 SANDBOX_IMAGE=localhost/ecom/pause:3.10
 CONTAINERD_SOCK="$RUN/containerd.sock"
 KUBECONFIG_FILE="$KUBE_STATE/kubeconfig"
+CONTEXT=ecom-cluster                      # kubeconfig cluster/context name (the tests' API server: ecom-local)
 
 # Host-side ports of the node's daemons (127.0.0.1 unless noted).
 KUBELET_PORT=10250                        # on NODE_IP: the API server's logs/exec/port-forward
@@ -107,7 +108,7 @@ DAEMON_PATH="$KUBE_DIR:$CONTAINERD_DIR:$CRICTL_DIR:/usr/local/sbin:/usr/local/bi
 # the tests' API server stays a node-less one).
 kube() {
   KUBE_STATE_DIR="$KUBE_STATE" KUBE_APISERVER_PORT="$API_PORT" KUBE_ETCD_PORT="$ETCD_PORT" \
-    KUBE_NODE_IP="$NODE_IP" KUBE_SERVICE_CIDR="$SERVICE_CIDR" KUBE_READY_TIMEOUT="$TIMEOUT" \
+    KUBE_NODE_IP="$NODE_IP" KUBE_SERVICE_CIDR="$SERVICE_CIDR" KUBE_READY_TIMEOUT="$TIMEOUT" KUBE_CONTEXT="$CONTEXT" \
     bash "$REPO/local/kube/kube.sh" "$@"
 }
 kctl() { kubectl --kubeconfig "$KUBECONFIG_FILE" "$@"; }
@@ -457,7 +458,7 @@ EOF
     errors
     ready 127.0.0.1:$COREDNS_READY_PORT
     kubernetes $DNS_DOMAIN in-addr.arpa ip6.arpa {
-        kubeconfig $KUBE_STATE/coredns.kubeconfig ecom-local
+        kubeconfig $KUBE_STATE/coredns.kubeconfig $CONTEXT
         pods insecure
         fallthrough in-addr.arpa ip6.arpa
         ttl 30
@@ -541,7 +542,7 @@ cmd_up() {
   ensure kube-controller-manager "$KCM_BIN" kcm_ready -- \
     --kubeconfig="$kcm" --authentication-kubeconfig="$kcm" --authorization-kubeconfig="$kcm" \
     --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --leader-elect=false \
-    --cluster-name=ecom-local \
+    --cluster-name="$CONTEXT" \
     --service-account-private-key-file="$pki/sa.key" \
     --root-ca-file="$pki/ca.crt" \
     --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \

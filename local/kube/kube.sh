@@ -18,7 +18,8 @@
 #      peer = +1), KUBE_READY_TIMEOUT (seconds, default 180),
 #      KUBE_SERVICE_CIDR (default 10.96.0.0/16), KUBE_VERSION / ETCD_VERSION (pins, see build.sh),
 #      KUBE_STATE_DIR (default <repo>/.local/kube; another dir plus other ports run a second,
-#      independent control plane: local/cluster/cluster.sh does so),
+#      independent control plane: local/cluster/cluster.sh does so), KUBE_CONTEXT (the
+#      kubeconfigs' cluster and context name, default ecom-local),
 #      KUBE_NODE_IP (unset by default: an API server for tests, no nodes). When set, the API
 #      server serves a cluster with a node: it listens on all addresses and advertises
 #      KUBE_NODE_IP (the `kubernetes` Service's endpoint, so pods reach it; also in the serving
@@ -40,6 +41,7 @@ READY_TIMEOUT="${KUBE_READY_TIMEOUT:-180}"
 SERVICE_CIDR="${KUBE_SERVICE_CIDR:-10.96.0.0/16}"
 SERVICE_IP="${SERVICE_CIDR%.*/*}.1"        # 10.96.0.0/16 -> 10.96.0.1 (IPv4 CIDRs ending in .0)
 NODE_IP="${KUBE_NODE_IP:-}"
+CONTEXT="${KUBE_CONTEXT:-ecom-local}"
 
 ETCD_PID="$STATE/etcd.pid"
 API_PID="$STATE/kube-apiserver.pid"
@@ -186,7 +188,7 @@ write_kubeconfig_file() {
 apiVersion: v1
 kind: Config
 clusters:
-- name: ecom-local
+- name: $CONTEXT
   cluster:
     server: https://127.0.0.1:$API_PORT
     certificate-authority-data: $(b64 "$PKI/ca.crt")
@@ -196,12 +198,12 @@ users:
     client-certificate-data: $(b64 "$cert")
     client-key-data: $(b64 "$key")
 contexts:
-- name: ecom-local
+- name: $CONTEXT
   context:
-    cluster: ecom-local
+    cluster: $CONTEXT
     user: $user
     namespace: default
-current-context: ecom-local
+current-context: $CONTEXT
 EOF
   chmod 600 "$tmp"
   if ! cmp -s "$tmp" "$file" 2>/dev/null; then mv "$tmp" "$file"; else rm -f "$tmp"; fi
