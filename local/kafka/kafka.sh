@@ -16,6 +16,10 @@ if ! [[ "$KAFKA_PORT" =~ ^[0-9]+$ ]] || ((KAFKA_PORT < 1 || KAFKA_PORT > 65534))
 fi
 CONTROLLER_PORT=$((KAFKA_PORT + 1))
 HOST=127.0.0.1
+# The pods of the local cluster (local/cluster/cluster.sh) cannot reach loopback: for them a second
+# listener, still bound to loopback, advertises the node's address, where cluster.sh forwards to it.
+PODS_PORT=$((KAFKA_PORT + 2))
+PODS_ADDRESS="${ECOM_CLUSTER_NODE_IP:-10.250.0.1}"
 
 STATE_DIR="${KAFKA_STATE_DIR:-$REPO_ROOT/.local/kafka}"
 DATA_DIR="$STATE_DIR/data"
@@ -53,13 +57,16 @@ Commands:
   stop                       stop the broker (SIGTERM, then SIGKILL after ${STOP_TIMEOUT_S}s)
   status                     say whether it runs (exit 0) or not (exit 3)
   brokers                    print the bootstrap address
+  pod-brokers                print the bootstrap address for the local cluster's pods
   run-class <class> [args]   run a Java main class on the broker classpath, e.g.
                              org.apache.kafka.tools.ProducerPerformance --help
   jars                       resolve the jars (cached) and print the lib directory
 
 Environment:
   KAFKA_BROKERS         use this cluster instead (start/stop do nothing)
-  KAFKA_PORT            client port (default 19092); the controller uses KAFKA_PORT+1
+  KAFKA_PORT            client port (default 19092); the controller uses KAFKA_PORT+1, and
+                        KAFKA_PORT+2 is the listener the local cluster's pods reach through
+                        the node address ECOM_CLUSTER_NODE_IP (default 10.250.0.1)
   KAFKA_READY_TIMEOUT_S seconds to wait for the broker to answer (default 90)
   KAFKA_HEAP_OPTS       broker heap (default "-Xms256m -Xmx768m")
   ECOM_CACHE_DIR        jar cache root (default ~/.cache/ecom)
@@ -135,11 +142,11 @@ write_configs() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$CONTROLLER_PORT,PODS://$HOST:$PODS_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,PODS://$PODS_ADDRESS:$PODS_PORT
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PODS:PLAINTEXT
 log.dirs=$DATA_DIR
 
 # one node: everything replicated once; topics come from the specs, never auto-created
@@ -351,6 +358,7 @@ main() {
     restart) cmd_stop && cmd_start ;;
     status) cmd_status ;;
     brokers) echo "${KAFKA_BROKERS:-$HOST:$KAFKA_PORT}" ;;
+    pod-brokers) echo "$PODS_ADDRESS:$PODS_PORT" ;;
     run-class) cmd_run_class "$@" ;;
     jars) need_java; resolve_jars; echo "$LIB_DIR" ;;
     "" | -h | --help | help) usage ;;

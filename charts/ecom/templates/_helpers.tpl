@@ -99,11 +99,17 @@ app.kubernetes.io/component: {{ .kind | default "service" }}
 {{/* NetworkPolicy egress rules (networkpolicy.yaml) ------------------------------------------- */}}
 {{- define "ecom.np.dns" -}}
 - to:
+    {{- with .Values.networkPolicy.dns.cidrs }}
+    {{- range . }}
+    - ipBlock: { cidr: {{ . }} }
+    {{- end }}
+    {{- else }}
     - namespaceSelector:
         matchLabels: { kubernetes.io/metadata.name: {{ .Values.networkPolicy.dns.namespace }} }
       podSelector:
         matchLabels:
           {{- toYaml .Values.networkPolicy.dns.podLabels | nindent 10 }}
+    {{- end }}
   ports:
     - { port: 53, protocol: UDP }
     - { port: 53, protocol: TCP }
