@@ -226,8 +226,9 @@ build_base() {
     tail -30 "$WORK_DIR/debootstrap.log" >&2
     fail "debootstrap $SUITE failed (log above)"
   fi
-  grep -E '^I: ' "$WORK_DIR/debootstrap.log" \
-    | grep -vE '^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) [^ ]+\.\.\.$' | sed 's/^/    /' || true
+  grep -E '^I: ' "$WORK_DIR/debootstrap.log" | grep -vE '^I: (Retrieving|Validating) [a-z0-9][^ ]* [0-9]' \
+    | grep -vE '^I: (Extracting|Unpacking|Configuring) [^ ]+\.\.\.$' | sed 's/^/    /' || true
+  info "$(grep -cE '^I: Retrieving [a-z0-9][^ ]* [0-9]' "$WORK_DIR/debootstrap.log" || true) packages downloaded (the rest from the cache)"
   took "debootstrap" "$t"
 
   t=$SECONDS
@@ -322,7 +323,7 @@ EOF
   WORK_CTR=""
   save_archive "$BASE_REF" "$BASE_ARCHIVE"
   rm -rf "$WORK_DIR"; WORK_DIR=""
-  info "$BASE_REF: $(du -h "$BASE_ARCHIVE" | cut -f1) uncompressed, cached as $BASE_ARCHIVE"
+  info "$BASE_REF: cached as $BASE_ARCHIVE ($(du -h "$BASE_ARCHIVE" | cut -f1))"
   took "base built" "$t0"
 }
 
