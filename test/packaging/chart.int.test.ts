@@ -73,6 +73,7 @@ const VARIANTS: Record<string, string[]> = {
   staging: ['-f', 'charts/ecom/values-staging.yaml'],
   'dev+liveUpdate (Tilt)': ['-f', 'charts/ecom/values-dev.yaml', '--set', 'liveUpdate=true'],
   'external Kafka (example)': ['-f', 'k8s/examples/values-external-kafka.yaml'],
+  'local cluster (local/cluster)': ['-f', 'charts/ecom/values-local.yaml'],
 };
 
 beforeAll(async () => {
