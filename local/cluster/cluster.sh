@@ -38,14 +38,9 @@ KUBE_STATE="$STATE/kube"
 NODE_NAME=ecom-node
 # The node's address (the Node's InternalIP, kubelet's and CoreDNS's listen address). There is no
 # `dummy` kernel module here, so it sits on an empty bridge; the hostname resolves to 127.0.0.1,
-# hence the explicit address. Pods reach the host's services at this address (they are routed to
-# the host through their bridge's gateway), not at 127.0.0.1. So the host's Kafka broker needs a
-# listener that binds this address (or 0.0.0.0) and advertises it, e.g. a third listener
-#   listeners=...,NODE://0.0.0.0:19094   advertised.listeners=...,NODE://10.250.0.1:19094
-#   listener.security.protocol.map=...,NODE:PLAINTEXT
-# (its 127.0.0.1 advertisement is unreachable from pods), and PostgreSQL listen_addresses must
-# include it, with a pg_hba.conf line for the pod network (10.244.0.0/16). The address exists
-# only while the cluster is up: bind 0.0.0.0 (or start those servers after `up`).
+# hence the explicit address. Pods reach the host at this address (routed through their bridge's
+# gateway), never at 127.0.0.1: `up` forwards the machine's Kafka pod listener (kafka.sh
+# pod-brokers: bound to loopback, advertising this address) and PostgreSQL from here to loopback.
 NODE_IP="${ECOM_CLUSTER_NODE_IP:-10.250.0.1}"
 NODE_BRIDGE=ecom-node0
 CNI_BRIDGE=ecom-cni0
@@ -73,6 +68,10 @@ SCHEDULER_PORT=10259
 PROXY_HEALTHZ_PORT=10256
 PROXY_METRICS_PORT=10249
 COREDNS_READY_PORT=18181
+# The machine's services the pods use, forwarded from NODE_IP to 127.0.0.1 (local/kafka, local/postgres).
+KAFKA_PODS_PORT=$(( ${KAFKA_PORT:-19092} + 2 ))
+PG_PORT="${PG_PORT:-15432}"
+FORWARDS="kafka:$KAFKA_PODS_PORT postgres:$PG_PORT"
 
 # Sysctls kubelet, kube-proxy and the CNI bridge plugin may change: recorded on the first `up`,
 # restored by `down`.
@@ -137,6 +136,7 @@ ensure_packages() {
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
+  command -v socat >/dev/null 2>&1 || missing+=(socat)
   if [ ${#missing[@]} -gt 0 ]; then
     command -v apt-get >/dev/null 2>&1 || die "missing: ${missing[*]} (Debian package names); there is no apt-get here: install them with your package manager"
     step "installing Debian packages: ${missing[*]} (apt-get update, apt-get install --no-install-recommends)"
@@ -561,6 +561,13 @@ cmd_up() {
   fi
   ensure coredns "$COREDNS_BIN" coredns_ready -- -conf "$STATE/coredns/Corefile"
 
+  step "host services for the pods: $NODE_IP:{$KAFKA_PODS_PORT,$PG_PORT} -> 127.0.0.1 (Kafka pod listener, PostgreSQL)"
+  local fwd socat_bin; socat_bin="$(command -v socat)"
+  for fwd in $FORWARDS; do
+    ensure "forward-${fwd%%:*}" "$socat_bin" true -- \
+      "TCP-LISTEN:${fwd#*:},bind=$NODE_IP,fork,reuseaddr" "TCP:127.0.0.1:${fwd#*:}"
+  done
+
   step "waiting for Node $NODE_NAME Ready and DNS (kubernetes.default.svc.$DNS_DOMAIN @$NODE_IP)"
   wait_for kubelet "$KUBELET_BIN" node_ready
   wait_for coredns "$COREDNS_BIN" dns_answers
@@ -584,6 +591,12 @@ cmd_down() {
   mkdir -p "$STATE" "$LOGS"
   exec 7>"$STATE/.lock"; flock 7
   step "stopping the node (pods are removed from containerd; cluster objects and images stay)"
+  local fwd socat_bin pid; socat_bin="$(command -v socat || echo /usr/bin/socat)"
+  for fwd in $FORWARDS; do
+    # Its process group: socat forks one child per open connection.
+    if pid="$(live_pid "forward-${fwd%%:*}" "$socat_bin")"; then kill -TERM -- "-$pid" 2>/dev/null || true; fi
+    stop_daemon "forward-${fwd%%:*}" "$socat_bin"
+  done
   stop_daemon coredns "$COREDNS_BIN"
   stop_daemon kube-scheduler "$SCHEDULER_BIN"
   stop_daemon kube-controller-manager "$KCM_BIN"
@@ -667,6 +680,8 @@ cmd_status() {
   line kube-controller-manager "$KCM_BIN" kcm_ready "127.0.0.1:$KCM_PORT"
   line kube-scheduler "$SCHEDULER_BIN" scheduler_ready "127.0.0.1:$SCHEDULER_PORT"
   line coredns "$COREDNS_BIN" coredns_ready "$NODE_IP:53"
+  local fwd
+  for fwd in $FORWARDS; do line "forward-${fwd%%:*}" "$(command -v socat || echo /usr/bin/socat)" true "$NODE_IP:${fwd#*:} -> 127.0.0.1:${fwd#*:}"; done
   if node_ready; then echo "node $NODE_NAME: Ready"; else echo "node $NODE_NAME: NOT Ready"; rc=1; fi
   if dns_answers; then echo "dns: kubernetes.default.svc.$DNS_DOMAIN -> $SERVICE_IP"; else echo "dns: NOT answering on $NODE_IP:53"; rc=1; fi
   return $rc
