@@ -16,19 +16,28 @@ npm run --silent generate:crds -w @ecom/operator -- --check
 npm run --silent check-settings
 
 # The integration tests' global setup starts the same pieces idempotently; doing it here first
-# shows the one-time builds (kube-apiserver, etcd, helm, tilt, prometheus-operator: ~25 min on 2
-# cores) and Debian's prometheus package install as progress
-# instead of a silent hook. Only the unit tests need none of it.
+# shows the one-time builds (kube-apiserver, etcd, helm, tilt, prometheus-operator, the cluster's
+# node components and images: ~35 min on 2 cores) and Debian's prometheus package install as
+# progress instead of a silent hook; the cluster tests (test/cluster/) need local/cluster up. Only
+# the unit tests need none of it.
 if [[ " $* " != *" --project unit "* ]]; then
   step "provisioning the real components the integration tests use"
   bash local/kafka/kafka.sh start
   if [ -z "${DATABASE_URL:-}" ]; then bash local/postgres/postgres.sh start; fi
   bash local/kube/kube.sh start
+  # The one-node cluster's components (kubelet & co., containerd, CoreDNS: ~10 min cold) build
+  # beside the tools below instead of after them.
+  mkdir -p .local
+  bash local/kube/build.sh cluster >.local/cluster-build.log 2>&1 &
+  cluster_build=$!
+  step "building the local cluster's node components in the background (log: .local/cluster-build.log)"
   bash local/tools/install.sh helm
   bash local/tools/install.sh tilt
   bash local/tools/install.sh schemathesis
   bash local/tools/install.sh prometheus-operator
   bash local/tools/install.sh prometheus
+  wait "$cluster_build" || { tail -n 30 .local/cluster-build.log >&2; fail "building the cluster's node components failed (log: .local/cluster-build.log)"; }
+  bash local/cluster/cluster.sh up
 fi
 
 step "running tests (vitest)"
