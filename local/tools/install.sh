@@ -26,6 +26,8 @@ set -euo pipefail
 HELM_VERSION="${HELM_VERSION:-v4.3.1}"
 K6_VERSION="${K6_VERSION:-v2.2.0}"
 TILT_VERSION="${TILT_VERSION:-v0.37.1}"
+# Bump when tilt's build recipe changes (its cache dir carries it). 2: a placeholder web UI embedded.
+TILT_RECIPE=2
 # v0.93.1: the newest prometheus-operator release whose three modules (the main one and its
 # pkg/apis/monitoring and pkg/client submodules) the Go module proxy serves here: v0.95.x's main
 # module and v0.94.x's pkg/client are refused. Its client-go (v0.36) matches local/kube's 1.36.
@@ -45,7 +47,7 @@ tool_dir() {
   case "$1" in
     helm) echo "$ECOM_CACHE/helm-$HELM_VERSION" ;;
     k6)   echo "$ECOM_CACHE/k6-$K6_VERSION" ;;
-    tilt) echo "$ECOM_CACHE/tilt-$TILT_VERSION" ;;
+    tilt) echo "$ECOM_CACHE/tilt-$TILT_VERSION+r$TILT_RECIPE" ;;   # +r: the recipe (path.sh cuts at the last -)
     prometheus-operator) echo "$ECOM_CACHE/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION" ;;
     schemathesis) echo "$ECOM_CACHE/schemathesis-$SCHEMATHESIS_VERSION" ;;
     *) die "unknown tool '$1'" ;;
@@ -109,16 +111,25 @@ build_tool() {
         /^replace[[:space:]]/ {sub(/^replace[[:space:]]+/, ""); print}
       ' "$gm" | sed -E 's#//.*$##' | { grep -E '=>[[:space:]]*[^.[:space:]/][^[:space:]]*[[:space:]]+v[0-9]' || true; } \
         | sed -E 's/^[[:space:]]*/\t/'
+      [ -z "${TOOL_PATCH:-}" ] || printf '\t%s => ./src\n' "$wrapmod"
       echo ")"
     } >"$wrap/go.mod"
-    log "wrapper go.mod for $name: $(grep -c '=>' "$wrap/go.mod") replace directive(s) copied from $wrapmod@$version"
+    log "wrapper go.mod for $name: $(grep -c '=>[[:space:]]*[^.[:space:]]' "$wrap/go.mod") replace directive(s) copied from $wrapmod@$version"
+    local srcdir; srcdir="$(printf '%s' "$out" | sed -nE 's/^[[:space:]]*"Dir": "([^"]+)".*/\1/p')"
+    # TOOL_PATCH=RELPATH=FILE: build from a writable copy of the tool's module (replaced by
+    # directory above) with FILE at RELPATH. The module cache is read-only, and `go build -overlay`
+    # refuses files beneath it.
+    if [ -n "${TOOL_PATCH:-}" ]; then
+      { cp -R "$srcdir" "$wrap/src" && chmod -R u+w "$wrap/src" \
+          && cp "${TOOL_PATCH#*=}" "$wrap/src/${TOOL_PATCH%%=*}"; } || die "could not patch a copy of $wrapmod@$version"
+      log "  patched copy of $wrapmod: ${TOOL_PATCH%%=*} <- ${TOOL_PATCH#*=}"
+    fi
     # Some of a tool's pinned dependencies are unknown to the checksum database reachable
     # here (404), e.g. tilt's github.com/tilt-dev/starlark-lsp pseudo-version. For the
     # modules named in $6.. (and only those) take the hashes from the tool's own go.sum:
     # that file came in the tool's zip, which was verified against the checksum database.
     # Everything else is still verified against the checksum database. (Copying the whole
     # go.sum does not work: tilt v0.37.1's go.sum has a stale hash for docker/buildx v0.32.1.)
-    local srcdir; srcdir="$(printf '%s' "$out" | sed -nE 's/^[[:space:]]*"Dir": "([^"]+)".*/\1/p')"
     : >"$wrap/go.sum"
     local m
     for m in "${@:6}"; do
@@ -154,7 +165,23 @@ install_tilt() {
   # binding of the tree-sitter C library ("build constraints exclude all Go files in
   # .../go-tree-sitter/python", "undefined: Node"). Upstream release builds use CGO_ENABLED=1 too.
   command -v "${CC:-cc}" >/dev/null 2>&1 || die "tilt needs cgo (go-tree-sitter) and no C compiler was found: apt-get install gcc"
-  TOOL_CGO=1 build_tool tilt "$TILT_VERSION" github.com/tilt-dev/tilt/cmd/tilt \
+  # The module zip has no built web UI (pkg/assets/build holds only robots.txt), and without
+  # build/index.html `tilt up` and `tilt ci` refuse to start ("running in prod mode, but JS/CSS files
+  # are not available"). Building the real UI (react-scripts, ~22k-line yarn.lock) is out of scope:
+  # a placeholder page is embedded instead; the CLI (tilt get/logs/describe, tilt up --legacy) works.
+  local ui; ui="$(tool_dir tilt)/web-ui/index.html"
+  mkdir -p "$(dirname "$ui")"
+  cat >"$ui" <<'HTML'
+<!doctype html>
+<html><head><meta charset="utf-8"><title>Tilt</title></head>
+<body style="font-family: monospace; margin: 2em">
+<h1>Tilt (built from source by ecom's local/tools/install.sh)</h1>
+<p>This build has no web UI: Tilt's Go module ships without its compiled frontend.</p>
+<p>Use the CLI instead: <code>tilt get uiresources</code>, <code>tilt describe uiresource NAME</code>,
+<code>tilt logs -f</code>, or the terminal UI: <code>tilt up --legacy</code> / <code>tilt up --stream</code>.</p>
+</body></html>
+HTML
+  TOOL_CGO=1 TOOL_PATCH="pkg/assets/build/index.html=$ui" build_tool tilt "$TILT_VERSION" github.com/tilt-dev/tilt/cmd/tilt \
     "-s -w -X main.version=${TILT_VERSION#v} -X main.date=$(date -u +%Y-%m-%d)" github.com/tilt-dev/tilt \
     github.com/tilt-dev/starlark-lsp
 }
