@@ -145,8 +145,11 @@ load_cached() { # ARCHIVE REF
 save_archive() { # REF ARCHIVE
   local ref="$1" archive="$2" id
   id="$(image_id "$ref")"
-  if [ -s "$archive" ] && [ -n "$id" ] && [ "$(cat "$archive.id" 2>/dev/null)" = "$id" ]; then
-    return 0   # the archive already holds this very image
+  # The archive already holds this very image under this name (Tilt tags an unchanged image anew:
+  # its index must name the new reference, which `ctr images import` takes).
+  if [ -s "$archive" ] && [ -n "$id" ] && [ "$(cat "$archive.id" 2>/dev/null)" = "$id" ] \
+      && [ "$(archive_ref "$archive")" = "$ref" ]; then
+    return 0
   fi
   mkdir -p "$(dirname "$archive")"
   rm -f "$archive.tmp"
