@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # A real one-node Kubernetes cluster on this machine, without Docker: its own kube-apiserver +
 # etcd (local/kube/kube.sh in .local/cluster/kube), containerd 2.x with runc and the CNI bridge,
-# kubelet, kube-proxy (iptables), kube-controller-manager, kube-scheduler, and CoreDNS on the node.
+# kubelet, kube-proxy (iptables), kube-router's network policy controller (enforces
+# NetworkPolicies: iptables + ipset), kube-controller-manager, kube-scheduler, and CoreDNS on the node.
 #
 #   bash local/cluster/cluster.sh up       build what is missing, start everything, wait until the
 #                                          Node is Ready and DNS answers, then build and import the
 #                                          images (local/cluster/images.sh all, when present)
 #   bash local/cluster/cluster.sh down     stop everything `up` started, in reverse, and undo its
-#                                          host changes (mounts, bridges, iptables rules, netns,
-#                                          sysctls); images and cluster objects are kept
+#                                          host changes (mounts, bridges, iptables rules, ipsets,
+#                                          netns, sysctls); images and cluster objects are kept
 #   bash local/cluster/cluster.sh status   each component; exit 0 only when all run and are ready
 #   bash local/cluster/cluster.sh env      prints export KUBECONFIG=..., CONTAINERD_ADDRESS=..., PATH=...
 #   bash local/cluster/cluster.sh --help
@@ -16,7 +17,7 @@
 # Needs root (mounts, network namespaces, iptables, cgroups). State: <repo>/.local/cluster/
 # (git-ignored; `rm -rf` it after `down` for a fresh cluster), sockets in /run/ecom-cluster/.
 # Binaries: ~/.cache/ecom/ (local/kube/build.sh cluster). Debian packages it installs when
-# missing: runc, containernetworking-plugins, iptables, bind9-dnsutils (dig).
+# missing: runc, containernetworking-plugins, iptables, ipset, bind9-dnsutils (dig).
 #
 # Env: ECOM_CLUSTER_NODE_IP (default 10.250.0.1: the node's address, on the empty bridge
 #      ecom-node0; pods reach the host's services there), ECOM_CLUSTER_POD_SUBNET (10.244.0.0/24),
@@ -68,6 +69,7 @@ SCHEDULER_PORT=10259
 PROXY_HEALTHZ_PORT=10256
 PROXY_METRICS_PORT=10249
 COREDNS_READY_PORT=18181
+KUBE_ROUTER_HEALTH_PORT=20244             # kube-router's /healthz (it binds all addresses)
 # The machine's services the pods use, forwarded from NODE_IP to 127.0.0.1 (local/kafka, local/postgres).
 KAFKA_PODS_PORT=$(( ${KAFKA_PORT:-19092} + 2 ))
 PG_PORT="${PG_PORT:-15432}"
@@ -90,7 +92,7 @@ log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { printf '[cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
-eval "$(bash "$REPO/local/kube/build.sh" --print-paths)"   # KUBE_DIR CONTAINERD_DIR COREDNS_DIR CRICTL_DIR ...
+eval "$(bash "$REPO/local/kube/build.sh" --print-paths)"   # KUBE_DIR CONTAINERD_DIR COREDNS_DIR CRICTL_DIR KUBE_ROUTER_DIR ...
 KUBELET_BIN="$KUBE_DIR/kubelet"
 KCM_BIN="$KUBE_DIR/kube-controller-manager"
 SCHEDULER_BIN="$KUBE_DIR/kube-scheduler"
@@ -100,6 +102,7 @@ SHIM_BIN="$CONTAINERD_DIR/containerd-shim-runc-v2"
 CTR_BIN="$CONTAINERD_DIR/ctr"
 COREDNS_BIN="$COREDNS_DIR/coredns"
 CRICTL_BIN="$CRICTL_DIR/crictl"
+KUBE_ROUTER_BIN="$KUBE_ROUTER_DIR/kube-router"
 # PATH for the daemons: the built binaries first (containerd finds its shim there), then the system's.
 DAEMON_PATH="$KUBE_DIR:$CONTAINERD_DIR:$CRICTL_DIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -132,6 +135,7 @@ ensure_packages() {
   command -v runc >/dev/null 2>&1 || missing+=(runc)
   cni_bin_dir >/dev/null || missing+=(containernetworking-plugins)
   command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+  command -v ipset >/dev/null 2>&1 || missing+=(ipset)
   command -v dig >/dev/null 2>&1 || missing+=(bind9-dnsutils)
   command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
@@ -149,12 +153,14 @@ ensure_packages() {
   grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || die "the kernel has no overlay filesystem (containerd's overlayfs snapshotter needs it): modprobe overlay"
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || modprobe br_netfilter 2>/dev/null \
     || die "no br_netfilter (/proc/sys/net/bridge missing): kube-proxy's Service routing between pods on one bridge needs it: modprobe br_netfilter"
+  ipset list -n >/dev/null 2>&1 || modprobe ip_set 2>/dev/null \
+    || die "ipset cannot talk to the kernel (ipset list -n fails): kube-router's NetworkPolicy rules need ip_set with hash:ip and hash:net (modprobe ip_set)"
 }
 
 ensure_binaries() {
   local b missing=()
   for b in "$KUBE_APISERVER_BIN" "$ETCD_BIN" "$KUBELET_BIN" "$KCM_BIN" "$SCHEDULER_BIN" "$PROXY_BIN" \
-           "$CONTAINERD_BIN" "$SHIM_BIN" "$CTR_BIN" "$COREDNS_BIN" "$CRICTL_BIN"; do
+           "$CONTAINERD_BIN" "$SHIM_BIN" "$CTR_BIN" "$COREDNS_BIN" "$CRICTL_BIN" "$KUBE_ROUTER_BIN"; do
     [ -x "$b" ] || missing+=("$(basename "$b")")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -289,6 +295,17 @@ iptables_cleanup() {
     fi
   done
   rm -f "$STATE/nft-tables.before"
+}
+
+# kube-router's ipsets (KUBE-SRC-*, KUBE-DST-*, their TMP-* swap sets; inet6: for IPv6), once
+# iptables_cleanup has removed the rules that use them.
+ipset_cleanup() {
+  command -v ipset >/dev/null 2>&1 || return 0
+  local sets s
+  sets="$(ipset list -n 2>/dev/null | grep -E '^(inet6:)?(KUBE-(SRC|DST)-[A-Z0-9]+|TMP-[A-Z2-7]{16})$')" || return 0
+  for s in $sets; do ipset flush "$s" 2>/dev/null || true; done
+  for s in $sets; do ipset destroy "$s" 2>/dev/null || log "could not destroy ipset $s"; done
+  log "ipset: removed $(printf '%s\n' "$sets" | wc -l) kube-router set(s)"
 }
 
 # Unmounts every mount at or below the given dirs (deepest first).
@@ -477,6 +494,11 @@ kubelet_ready() { [ "$(curl -s --max-time 3 "http://127.0.0.1:$KUBELET_HEALTHZ_P
 proxy_ready() { curl -s --max-time 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PROXY_HEALTHZ_PORT/healthz" | grep -q 200; }
 kcm_ready() { [ "$(curl -sk --max-time 3 "https://127.0.0.1:$KCM_PORT/healthz")" = ok ]; }
 scheduler_ready() { [ "$(curl -sk --max-time 3 "https://127.0.0.1:$SCHEDULER_PORT/healthz")" = ok ]; }
+# Healthy, and (checked as root) its first sync put the jump to its chain into FORWARD.
+kube_router_ready() {
+  curl -s --max-time 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$KUBE_ROUTER_HEALTH_PORT/healthz" | grep -q 200 || return 1
+  [ "$(id -u)" != 0 ] || iptables -w -t filter -S FORWARD 2>/dev/null | grep -q -- '-j KUBE-ROUTER-FORWARD'
+}
 coredns_ready() { curl -s --max-time 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$COREDNS_READY_PORT/ready" | grep -q 200; }
 dns_answers() {
   [ "$(dig +short +time=2 +tries=1 "@$NODE_IP" "kubernetes.default.svc.$DNS_DOMAIN" A 2>/dev/null)" = "$SERVICE_IP" ]
@@ -517,10 +539,11 @@ cmd_up() {
   kube kubeconfig kube-controller-manager system:kube-controller-manager >/dev/null
   kube kubeconfig kube-scheduler system:kube-scheduler >/dev/null
   kube kubeconfig coredns ecom:coredns >/dev/null
-  kctl apply -f "$HERE/coredns-rbac.yaml" >/dev/null
+  kube kubeconfig kube-router ecom:kube-router >/dev/null
+  kctl apply -f "$HERE/coredns-rbac.yaml" -f "$HERE/kube-router-rbac.yaml" >/dev/null
 
   write_configs
-  step "node: containerd, kubelet, kube-proxy, kube-controller-manager, kube-scheduler, CoreDNS"
+  step "node: containerd, kubelet, kube-proxy, kube-router (NetworkPolicies), kube-controller-manager, kube-scheduler, CoreDNS"
   live_pid containerd "$CONTAINERD_BIN" >/dev/null || { [ -S "$CONTAINERD_SOCK" ] && rm -f "$CONTAINERD_SOCK" "$CONTAINERD_SOCK.ttrpc"; true; }
   ensure containerd "$CONTAINERD_BIN" containerd_ready -- --config "$STATE/containerd.toml"
 
@@ -536,6 +559,18 @@ cmd_up() {
 
   live_pid kube-proxy "$PROXY_BIN" >/dev/null || require_free_port "$PROXY_HEALTHZ_PORT" "kube-proxy healthz"
   ensure kube-proxy "$PROXY_BIN" proxy_ready -- --config="$STATE/kube-proxy.yaml" --v=1
+
+  # kube-router's network policy controller only (no routing, no service proxy, no CNI): per-pod
+  # chains in the filter table, fed by ipsets, for the pods on this node (FORWARD with physdev for
+  # pod-to-pod traffic on the bridge, INPUT/OUTPUT for traffic between pods and the host).
+  live_pid kube-router "$KUBE_ROUTER_BIN" >/dev/null || require_free_port "$KUBE_ROUTER_HEALTH_PORT" "kube-router healthz"
+  ensure kube-router "$KUBE_ROUTER_BIN" kube_router_ready -- \
+    --kubeconfig="$KUBE_STATE/kube-router.kubeconfig" \
+    --hostname-override="$NODE_NAME" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --enable-cni=false \
+    --service-cluster-ip-range="$SERVICE_CIDR" \
+    --health-port="$KUBE_ROUTER_HEALTH_PORT" --metrics-port=0 \
+    --v=1
 
   local pki="$KUBE_STATE/pki" kcm="$KUBE_STATE/kube-controller-manager.kubeconfig" sch="$KUBE_STATE/kube-scheduler.kubeconfig"
   live_pid kube-controller-manager "$KCM_BIN" >/dev/null || require_free_port "$KCM_PORT" kube-controller-manager
@@ -598,6 +633,8 @@ cmd_down() {
     stop_daemon "forward-${fwd%%:*}" "$socat_bin"
   done
   stop_daemon coredns "$COREDNS_BIN"
+  # Before the pods go: its chains and ipsets are removed below (iptables_cleanup, ipset_cleanup).
+  stop_daemon kube-router "$KUBE_ROUTER_BIN"
   stop_daemon kube-scheduler "$SCHEDULER_BIN"
   stop_daemon kube-controller-manager "$KCM_BIN"
   stop_daemon kubelet "$KUBELET_BIN"
@@ -626,7 +663,7 @@ cmd_down() {
     kill -KILL "${p#/proc/}" 2>/dev/null || true
   done
 
-  step "undoing host changes (mounts, network, iptables, sysctls)"
+  step "undoing host changes (mounts, network, iptables, ipsets, sysctls)"
   unmount_under "$STATE/kubelet" "$RUN" "$STATE/containerd" /run/containerd
   local ns
   for ns in /run/netns/cni-*; do
@@ -637,6 +674,7 @@ cmd_down() {
   ip link show "$CNI_BRIDGE" >/dev/null 2>&1 && ip link del "$CNI_BRIDGE" && log "removed bridge $CNI_BRIDGE"
   ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && ip link del "$NODE_BRIDGE" && log "removed bridge $NODE_BRIDGE ($NODE_IP)"
   iptables_cleanup
+  ipset_cleanup
   rm -rf "$STATE/cni/ipam"
   restore_sysctls
   # kubelet's QoS cgroups (kubepods/...) in every hierarchy, deepest first.
@@ -677,6 +715,7 @@ cmd_status() {
   line containerd "$CONTAINERD_BIN" containerd_ready "$CONTAINERD_SOCK"
   line kubelet "$KUBELET_BIN" kubelet_ready "node $NODE_NAME $NODE_IP:$KUBELET_PORT"
   line kube-proxy "$PROXY_BIN" proxy_ready "iptables"
+  line kube-router "$KUBE_ROUTER_BIN" kube_router_ready "NetworkPolicies (healthz :$KUBE_ROUTER_HEALTH_PORT)"
   line kube-controller-manager "$KCM_BIN" kcm_ready "127.0.0.1:$KCM_PORT"
   line kube-scheduler "$SCHEDULER_BIN" scheduler_ready "127.0.0.1:$SCHEDULER_PORT"
   line coredns "$COREDNS_BIN" coredns_ready "$NODE_IP:53"

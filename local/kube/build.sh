@@ -11,7 +11,9 @@
 #                          in ONE go build (their shared packages compile once)
 #   containerd             containerd, containerd-shim-runc-v2 and ctr (-tags no_btrfs)
 #   coredns, crictl        CoreDNS and crictl (CRI client), plain `go install`
-#   cluster                everything local/cluster/cluster.sh runs: all node containerd coredns crictl
+#   kube-router            kube-router (cluster.sh runs only its network policy controller)
+#   cluster                everything local/cluster/cluster.sh runs:
+#                          all node containerd coredns crictl kube-router
 #
 # kube-apiserver and the node components: `go install k8s.io/kubernetes/cmd/kube-apiserver@vX`
 # is refused because k8s.io/kubernetes' go.mod replaces its staging modules (k8s.io/api, ...)
@@ -22,6 +24,7 @@
 # (go.etcd.io/etcd/server/v3 replaces api/v3, client/*, pkg/v3 with ../ paths).
 #
 # Env overrides: KUBE_VERSION, ETCD_VERSION, CONTAINERD_VERSION, COREDNS_VERSION, CRICTL_VERSION,
+#                KUBE_ROUTER_VERSION,
 #                ECOM_CACHE (default ~/.cache/ecom), ECOM_BUILD_JOBS (go build -p, default 2),
 #                ECOM_NICE (default 10).
 set -euo pipefail
@@ -35,6 +38,10 @@ CONTAINERD_VERSION="${CONTAINERD_VERSION:-v2.4.2}"
 COREDNS_VERSION="${COREDNS_VERSION:-v1.15.0}"
 # crictl of the same Kubernetes minor.
 CRICTL_VERSION="${CRICTL_VERSION:-v1.36.0}"
+# kube-router's network policy controller enforces the cluster's NetworkPolicies (the bridge CNI
+# has no policy engine). v2.1.0 is the only v2 release the module proxy serves here (v2.1.1 and
+# later answer 403 "This module version is not available").
+KUBE_ROUTER_VERSION="${KUBE_ROUTER_VERSION:-v2.1.0}"
 ECOM_CACHE="${ECOM_CACHE:-$HOME/.cache/ecom}"
 ECOM_BUILD_JOBS="${ECOM_BUILD_JOBS:-2}"
 ECOM_NICE="${ECOM_NICE:-10}"
@@ -44,6 +51,7 @@ ETCD_DIR="$ECOM_CACHE/etcd-$ETCD_VERSION"
 CONTAINERD_DIR="$ECOM_CACHE/containerd-$CONTAINERD_VERSION"
 COREDNS_DIR="$ECOM_CACHE/coredns-$COREDNS_VERSION"
 CRICTL_DIR="$ECOM_CACHE/crictl-$CRICTL_VERSION"
+KUBE_ROUTER_DIR="$ECOM_CACHE/kube-router-$KUBE_ROUTER_VERSION"
 KUBE_APISERVER_BIN="$KUBE_DIR/kube-apiserver"
 ETCD_BIN="$ETCD_DIR/etcd"
 KUBE_NODE_CMDS="kubelet kube-controller-manager kube-scheduler kube-proxy"
@@ -287,6 +295,13 @@ build_crictl() {
     "-X sigs.k8s.io/cri-tools/pkg/version.Version=$CRICTL_VERSION" sigs.k8s.io/cri-tools/cmd/crictl
 }
 
+build_kube_router() {
+  local m=github.com/cloudnativelabs/kube-router/v2
+  go_install_cached "$KUBE_ROUTER_DIR" "$KUBE_ROUTER_VERSION" "" \
+    "-X $m/pkg/version.Version=$KUBE_ROUTER_VERSION -X $m/pkg/version.BuildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+    "$m/cmd/kube-router"
+}
+
 print_paths() {
   echo "KUBE_VERSION=$KUBE_VERSION"; echo "ETCD_VERSION=$ETCD_VERSION"
   echo "KUBE_APISERVER_BIN=$KUBE_APISERVER_BIN"; echo "ETCD_BIN=$ETCD_BIN"
@@ -294,6 +309,7 @@ print_paths() {
   echo "CONTAINERD_VERSION=$CONTAINERD_VERSION"; echo "CONTAINERD_DIR=$CONTAINERD_DIR"
   echo "COREDNS_VERSION=$COREDNS_VERSION"; echo "COREDNS_DIR=$COREDNS_DIR"
   echo "CRICTL_VERSION=$CRICTL_VERSION"; echo "CRICTL_DIR=$CRICTL_DIR"
+  echo "KUBE_ROUTER_VERSION=$KUBE_ROUTER_VERSION"; echo "KUBE_ROUTER_DIR=$KUBE_ROUTER_DIR"
 }
 
 build_target() {
@@ -306,8 +322,9 @@ build_target() {
     containerd) build_containerd; for c in $CONTAINERD_CMDS; do echo "$CONTAINERD_DIR/$c"; done ;;
     coredns) build_coredns; echo "$COREDNS_DIR/coredns" ;;
     crictl) build_crictl; echo "$CRICTL_DIR/crictl" ;;
-    cluster) for c in all node containerd coredns crictl; do build_target "$c"; done ;;
-    *) die "unknown target '$1' (use kube-apiserver, etcd, all, node, containerd, coredns, crictl, cluster, --print-paths)" ;;
+    kube-router) build_kube_router; echo "$KUBE_ROUTER_DIR/kube-router" ;;
+    cluster) for c in all node containerd coredns crictl kube-router; do build_target "$c"; done ;;
+    *) die "unknown target '$1' (use kube-apiserver, etcd, all, node, containerd, coredns, crictl, kube-router, cluster, --print-paths)" ;;
   esac
 }
 
