@@ -16,8 +16,30 @@ export const SERVICES = {
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 
+export type ServiceUrls = Partial<Record<ServiceName, string>>;
+
+let urlOverrides: ServiceUrls = {};
+
+/**
+ * Where a service answers: its fixed local port of the Stack, unless useServiceUrls() pointed it
+ * elsewhere. Everything that talks to the services goes through here (api(), the platform
+ * helpers, the load generator, the invariant checker), so one checker serves every deployment.
+ */
 export function baseUrl(service: ServiceName): string {
-  return `http://127.0.0.1:${SERVICES[service]}`;
+  return urlOverrides[service] ?? `http://127.0.0.1:${SERVICES[service]}`;
+}
+
+/**
+ * Points baseUrl() at other URLs (e.g. a cluster's Services, test/support/cluster.ts) for the
+ * services named; returns the function that restores the previous ones. Vitest gives each test
+ * file its own module instance, so this never leaks into another file.
+ */
+export function useServiceUrls(urls: ServiceUrls): () => void {
+  const previous = urlOverrides;
+  urlOverrides = { ...previous, ...urls };
+  return () => {
+    urlOverrides = previous;
+  };
 }
 
 interface Running {
