@@ -144,11 +144,12 @@ interface Poller {
  * POST of a new one, one after the other, without pause. Every answer must be the expected one: a
  * network error or a 5xx means kube-proxy sent the request to a pod that could not serve it.
  *
- * Each request opens its own connection. A keep-alive client is not covered: the pod it is
- * connected to goes away under it whatever the Service does. Measured here (order's rollout
- * restarted 4 times, ~1500 GETs each): a pooled client (fetch) saw one failure per rollout
- * (ECONNRESET, "other side closed", or a 503 from Fastify closing), one connection per request
- * none. The services would have to answer `Connection: close` while draining for such clients.
+ * Each request opens its own connection, so kube-proxy routes each by the Service's endpoints of
+ * that moment. A keep-alive client is not covered: its pooled connection stays with the old pod
+ * after kube-proxy took it out, until that pod closes it. Measured here (order's rollout restarted
+ * 4 times, ~1500 GETs each): a pooled client (fetch) saw one failure per rollout (ECONNRESET,
+ * "other side closed", or a 503 from Fastify closing), one connection per request none. For such
+ * clients the services would have to answer `Connection: close` while draining.
  */
 function pollOrders(run: string, knownOrderId: string, product: string): Poller {
   const errors: string[] = [];
@@ -188,7 +189,7 @@ function pollOrders(run: string, knownOrderId: string, product: string): Poller 
   };
 }
 
-/** `kind/name` of every Deployment's pods' env value `name` (one entry per Deployment). */
+/** Each service Deployment's env value `name` in its pod template, by Deployment name. */
 async function deploymentEnv(name: string): Promise<Record<string, string | undefined>> {
   const deployments = await cluster.items(['deployments', '-n', NAMESPACE]);
   return Object.fromEntries(
