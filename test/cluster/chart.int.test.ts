@@ -144,12 +144,10 @@ interface Poller {
  * POST of a new one, one after the other, without pause. Every answer must be the expected one: a
  * network error or a 5xx means kube-proxy sent the request to a pod that could not serve it.
  *
- * Each request opens its own connection, so kube-proxy routes each by the Service's endpoints of
- * that moment. A keep-alive client is not covered: its pooled connection stays with the old pod
- * after kube-proxy took it out, until that pod closes it. Measured here (order's rollout restarted
- * 4 times, ~1500 GETs each): a pooled client (fetch) saw one failure per rollout (ECONNRESET,
- * "other side closed", or a 503 from Fastify closing), one connection per request none. For such
- * clients the services would have to answer `Connection: close` while draining.
+ * The GETs go through a keep-alive pool (fetch), whose connection stays with a pod after kube-proxy
+ * took it out: the services answer `Connection: close` while draining, so the pool moves on before
+ * the pod closes (without it, a pooled client saw one reset or 503 per rollout here). The POSTs
+ * open a connection each, routed by the Service's endpoints of that moment.
  */
 function pollOrders(run: string, knownOrderId: string, product: string): Poller {
   const errors: string[] = [];
@@ -161,8 +159,9 @@ function pollOrders(run: string, knownOrderId: string, product: string): Poller 
       const url = baseUrl('order');
       try {
         requests++;
-        const got = await freshRequest(`${url}/api/orders/${knownOrderId}`);
-        if (got.status !== 200) errors.push(`GET #${i}: ${got.status} ${got.body.slice(0, 200)}`);
+        const got = await fetch(`${url}/api/orders/${knownOrderId}`, { signal: AbortSignal.timeout(10_000) });
+        const body = await got.text();
+        if (got.status !== 200) errors.push(`GET #${i}: ${got.status} ${body.slice(0, 200)}`);
         requests++;
         const posted = await freshRequest(`${url}/api/orders`, {
           method: 'POST',
@@ -339,9 +338,11 @@ describe('charts/ecom on a real one-node cluster (local/cluster)', () => {
       const told = await eventually(
         async () => {
           const sent = await notificationsOf(customer);
-          return sent.some((n) => n.template === 'order-delivered') ? sent : undefined;
+          // Recorded first, sent by the kit's effect runner after commit: wait until all are SENT.
+          const delivered = sent.some((n) => n.template === 'order-delivered');
+          return delivered && sent.every((n) => n.status === 'SENT') ? sent : undefined;
         },
-        'the delivery notification',
+        'the delivery notification, every notification SENT',
         60_000,
       );
       expect(told.every((n) => n.status === 'SENT' && n.orderId === orderId)).toBe(true);

@@ -74,6 +74,14 @@ describe('health', () => {
     expect((await a.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
+  it('answers with Connection: close once draining, so keep-alive clients move to another pod', async () => {
+    const a = await build(async () => ({ ready: true, checks: {} }));
+    expect((await a.inject({ method: 'GET', url: '/healthz' })).headers.connection).not.toBe('close');
+    a.drain();
+    expect((await a.inject({ method: 'GET', url: '/healthz' })).headers.connection).toBe('close');
+    expect((await a.inject({ method: 'GET', url: '/readyz' })).headers.connection).toBe('close');
+  });
+
   it('draining is per app', async () => {
     const first = await build(async () => ({ ready: true, checks: {} }));
     const second = await buildHttpApp({

@@ -54,6 +54,12 @@ export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async 
   app.decorate('draining', {
     getter: () => draining,
   });
+  // While draining, every answer closes its connection: keep-alive clients reconnect through the
+  // Service to a pod that stays, instead of reusing a socket this one is about to close (which
+  // they would see as a reset or a 503 in the middle of a rolling update).
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close');
+  });
 
   app.get(
     '/healthz',
