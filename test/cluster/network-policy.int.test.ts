@@ -5,15 +5,12 @@
 //
 // Small pods of our image (`node -e`: an HTTP server, an idle client that `kubectl exec` runs
 // fetch/connect in) in a namespace of their own under the restricted Pod Security level. The
-// cluster has its own kube-apiserver: every kubectl here gets `cluster.sh env`'s KUBECONFIG,
-// never the one the integration global setup exports (the tests' node-less API server).
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// cluster has its own kube-apiserver: every kubectl goes through test/support/cluster.ts, with
+// `cluster.sh env`'s KUBECONFIG, never the one the integration global setup exports.
 import { eventually } from '@ecom/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, run } from '../support/cluster.js';
 
-const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const NAMESPACE = 'ecom-netpol-test';
 const IMAGE = 'ghcr.io/ecom-platform/ecom:0.1.0';
 // The machine's PostgreSQL as the pods see it (cluster.sh forwards the node address to loopback),
@@ -23,46 +20,9 @@ const KUBELET_PORT = 10250;
 // A policy change reaches the node's iptables within a sync (milliseconds); allow for a busy machine.
 const ENFORCED_WITHIN_MS = 30_000;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
-  return new Promise((done) => {
-    const child = execFile(
-      cmd,
-      args,
-      { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 45 * 60_000 },
-      (error, stdout, stderr) =>
-        done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
-async function ok(cmd: string, args: string[], env: Record<string, string> = {}, input?: string): Promise<Run> {
-  const r = await run(cmd, args, env, input);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
-  return r;
-}
-
-/** `cluster.sh env`'s `export K=V` lines (`$PATH` is the current PATH). */
-function parseEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^export ([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m?.[1] && m[2] !== undefined) env[m[1]] = m[2].replace(/\$PATH|\$\{PATH\}/g, process.env.PATH ?? '');
-  }
-  return env;
-}
-
-let clusterEnv: Record<string, string> = {};
-const kubectl = (args: string[], input?: string) =>
-  run('kubectl', ['--kubeconfig', clusterEnv.KUBECONFIG as string, ...args], clusterEnv, input);
-const kubectlOk = (args: string[], input?: string) =>
-  ok('kubectl', ['--kubeconfig', clusterEnv.KUBECONFIG as string, ...args], clusterEnv, input);
+let cluster: Cluster | undefined;
+const kubectl = (args: string[], input?: string) => (cluster as Cluster).kubectl(args, { input });
+const kubectlOk = (args: string[], input?: string) => (cluster as Cluster).kubectlOk(args, { input });
 const apply = (objects: object[]) =>
   kubectlOk(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
 
@@ -165,9 +125,7 @@ let serviceIp = '';
 
 beforeAll(async () => {
   // Seconds when the cluster runs; a fresh machine builds the node and the images first.
-  await ok('bash', ['local/cluster/cluster.sh', 'up']);
-  clusterEnv = parseEnv((await ok('bash', ['local/cluster/cluster.sh', 'env'])).stdout);
-  if (!clusterEnv.KUBECONFIG) throw new Error('cluster.sh env printed no KUBECONFIG');
+  cluster = await Cluster.up();
   // A run killed midway leaves its namespace behind: start from nothing.
   await kubectlOk(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=true', '--timeout=3m']);
   await apply([
@@ -204,12 +162,11 @@ beforeAll(async () => {
 }, 45 * 60_000);
 
 afterAll(async () => {
-  if (clusterEnv.KUBECONFIG)
-    await kubectl(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=true', '--timeout=3m']);
+  if (cluster) await kubectl(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=true', '--timeout=3m']);
 }, 4 * 60_000);
 
 afterEach(async ({ task }) => {
-  if (task.result?.state !== 'fail' || !clusterEnv.KUBECONFIG) return;
+  if (task.result?.state !== 'fail' || !cluster) return;
   const state = await kubectl(['get', 'pods,networkpolicies,endpointslices', '-n', NAMESPACE, '-o', 'wide']);
   const status = await run('bash', ['local/cluster/cluster.sh', 'status']);
   console.log([state.stdout, state.stderr, status.stdout].join('\n'));
