@@ -52,18 +52,27 @@ export async function createTestTopic(name: string, partitions = 1): Promise<voi
 
 /**
  * Reads a topic from the beginning with a throwaway group until `until` accepts what was read, or
- * fails after `timeoutMs` saying how many records it saw.
+ * fails after `timeoutMs` saying how many records it saw. With `idleMs`, it also ends once no
+ * record arrived for that long (counted from the start and from each batch).
  */
 export async function readTopic(
   topic: string,
   until: (records: IncomingRecord[]) => boolean,
   timeoutMs = 20_000,
+  { idleMs }: { idleMs?: number } = {},
 ): Promise<IncomingRecord[]> {
   const records: IncomingRecord[] = [];
   let done: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     done = resolve;
   });
+  let idle: NodeJS.Timeout | undefined;
+  const rearmIdle = () => {
+    if (idleMs === undefined) return;
+    clearTimeout(idle);
+    idle = setTimeout(() => done(), idleMs);
+  };
+  rearmIdle();
   const consumer = await startGroupConsumer({
     ...testKafka('test-reader'),
     groupId: uniqueName('reader'),
@@ -71,6 +80,7 @@ export async function readTopic(
     concurrency: 1,
     onBatch: async (batch) => {
       records.push(...batch.records);
+      rearmIdle();
       const last = batch.records.at(-1);
       // Committing also moves the fetch position on, so no batch is read twice.
       if (last) await batch.commit((BigInt(last.offset) + 1n).toString());
@@ -92,6 +102,7 @@ export async function readTopic(
     return records;
   } finally {
     clearTimeout(timer);
+    clearTimeout(idle);
     await consumer.close();
   }
 }
