@@ -9,7 +9,7 @@
 // `cluster.sh env`'s KUBECONFIG, never the one the integration global setup exports.
 import { eventually } from '@ecom/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, run } from '../support/cluster.js';
+import { Cluster, RESTRICTED, run } from '../support/cluster.js';
 
 const NAMESPACE = 'ecom-netpol-test';
 const IMAGE = 'ghcr.io/ecom-platform/ecom:0.1.0';
@@ -35,23 +35,14 @@ function pod(name: string, labels: Record<string, string>, script: string, http 
     spec: {
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 0,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        seccompProfile: { type: 'RuntimeDefault' },
-      },
+      securityContext: RESTRICTED.pod,
       containers: [
         {
           name: 'main',
           image: IMAGE,
           imagePullPolicy: 'Never',
           command: ['node', '-e', script],
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ['ALL'] },
-          },
+          securityContext: RESTRICTED.container,
           resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '128Mi' } },
           ...(http
             ? {

@@ -7,7 +7,7 @@ import { deadLetter, type IncomingRecord, openProducer, openTopicAdmin, type Top
 import { createTestTopic, eventually, readTopic, testKafka } from '@ecom/kit/testing';
 import kafkajs from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, type Obj, Release } from '../support/cluster.js';
+import { Cluster, type Obj, RESTRICTED, Release } from '../support/cluster.js';
 import { newId } from '../support/platform.js';
 import { SERVICES } from '../support/stack.js';
 
@@ -62,11 +62,6 @@ async function newTopic(prefix: string, partitions: number): Promise<string> {
   return name;
 }
 
-const restricted = {
-  pod: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-  container: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-};
-
 // A Kafka consumer of our image's kafkajs: DELAY_MS per record, Ready once it joined its group.
 const CONSUMER = `
 const { Kafka, logLevel } = require('kafkajs');
@@ -98,7 +93,7 @@ function consumerDeployment(name: string, topic: string, group: string): Obj {
         spec: {
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 5,
-          securityContext: restricted.pod,
+          securityContext: RESTRICTED.pod,
           containers: [
             {
               name: 'consumer',
@@ -113,7 +108,7 @@ function consumerDeployment(name: string, topic: string, group: string): Obj {
               ],
               readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
               resources: { requests: { cpu: '10m', memory: '48Mi' }, limits: { cpu: '250m', memory: '160Mi' } },
-              securityContext: restricted.container,
+              securityContext: RESTRICTED.container,
             },
           ],
         },

@@ -143,6 +143,12 @@ export class Cluster {
   }
 }
 
+/** Security contexts a pod of our image needs under the restricted Pod Security level. */
+export const RESTRICTED = {
+  pod: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+  container: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+};
+
 /**
  * One HTTP request on a connection of its own (no keep-alive pool): kube-proxy balances
  * connections, so each such request is routed by the Service's endpoints of that moment.
