@@ -188,8 +188,8 @@ start_daemon() {
   # A log over 50 MB is kept as NAME.log.1 (one generation).
   if [ "$(stat -c %s "$LOGS/$name.log" 2>/dev/null || echo 0)" -gt 52428800 ]; then mv -f "$LOGS/$name.log" "$LOGS/$name.log.1"; fi
   printf '\n=== %s cluster.sh up: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >>"$LOGS/$name.log"
-  PATH="$DAEMON_PATH" setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" \
-    >>"$LOGS/$name.log" 2>&1 </dev/null 7>&- &
+  PATH="$DAEMON_PATH" without_inherited_fds setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidf" "$@" \
+    >>"$LOGS/$name.log" 2>&1 </dev/null &
   for i in $(seq 1 50); do [ -s "$pidf" ] && return 0; sleep 0.1; done
   die "$name did not start (log: $LOGS/$name.log)"
 }

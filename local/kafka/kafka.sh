@@ -7,6 +7,8 @@ set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$REPO_ROOT/local/lib.sh"
 POM="$SCRIPT_DIR/pom.xml"
 
 KAFKA_PORT="${KAFKA_PORT:-19092}"
@@ -281,12 +283,12 @@ cmd_start() {
   log "starting broker on $HOST:$KAFKA_PORT (controller $HOST:$CONTROLLER_PORT, heap $BROKER_HEAP, logs $LOG_DIR)..."
   # setsid + nohup: the broker outlives the shell (and the test runner) that started it.
   # shellcheck disable=SC2086
-  setsid nohup java $BROKER_HEAP -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  without_inherited_fds setsid nohup java $BROKER_HEAP -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError \
     -Djava.awt.headless=true -Dkafka.logs.dir="$LOG_DIR" \
     -Dlog4j2.configurationFile="$STATE_DIR/log4j2.properties" \
     -cp "$LIB_DIR/*" kafka.Kafka "$STATE_DIR/server.properties" \
-    >"$LOG_DIR/kafka.out" 2>&1 </dev/null 8>&- 9>&- &
+    >"$LOG_DIR/kafka.out" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$PIDFILE"
   wait_ready "$pid" "$t0"

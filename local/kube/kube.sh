@@ -30,6 +30,8 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$REPO/local/lib.sh"
 STATE="${KUBE_STATE_DIR:-$REPO/.local/kube}"
 PKI="$STATE/pki"
 KUBECONFIG_FILE="$STATE/kubeconfig"
@@ -255,7 +257,7 @@ start_etcd() {
   port_busy "$ETCD_PEER_PORT" && die "port $ETCD_PEER_PORT (etcd peer) is in use by another process; set KUBE_ETCD_PORT so that it and +1 are free"
   mkdir -p "$STATE/etcd"; chmod 700 "$STATE/etcd"
   log "etcd $ETCD_VERSION: starting on 127.0.0.1:$ETCD_PORT (data $STATE/etcd, log $ETCD_LOG)"
-  setsid nohup "$ETCD_BIN" \
+  without_inherited_fds setsid nohup "$ETCD_BIN" \
     --name ecom-local \
     --data-dir "$STATE/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -315,7 +317,7 @@ start_apiserver() {
     )
   fi
   log "kube-apiserver $KUBE_VERSION: starting on https://127.0.0.1:$API_PORT${NODE_IP:+ (all addresses, advertised $NODE_IP)} (log $API_LOG)"
-  setsid nohup "$KUBE_APISERVER_BIN" \
+  without_inherited_fds setsid nohup "$KUBE_APISERVER_BIN" \
     "${mode[@]}" \
     --secure-port="$API_PORT" \
     --etcd-servers="http://127.0.0.1:$ETCD_PORT" \

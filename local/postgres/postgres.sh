@@ -11,6 +11,8 @@ readonly EXIT_NO_BINARIES=3
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$repo_root/local/lib.sh"
 readonly state_dir="$repo_root/.local/postgres"
 readonly data_dir="$state_dir/data"
 readonly socket_dir="$state_dir/run"
@@ -223,7 +225,7 @@ cmd_start() {
     write_local_conf
     say "starting PostgreSQL from $bin_dir on 127.0.0.1:$port${os_user:+ as user '$os_user'} (log: $log_file)"
     # 9>&-: the server must not inherit the flock fd, or it would hold the lock for its lifetime.
-    as_pg "$bin_dir/pg_ctl" start -D "$data_dir" -l "$log_file" -w -t 60 >/dev/null 9>&- \
+    without_inherited_fds as_pg "$bin_dir/pg_ctl" start -D "$data_dir" -l "$log_file" -w -t 60 >/dev/null \
       || { tail -n 20 "$log_file" >&2 || true; die "pg_ctl start failed (log above, full log in $log_file)"; }
   fi
   wait_ready
