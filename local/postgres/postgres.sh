@@ -224,8 +224,8 @@ cmd_start() {
     port_taken && die "port $port on 127.0.0.1 is used by another process; set PG_PORT to a free port"
     write_local_conf
     say "starting PostgreSQL from $bin_dir on 127.0.0.1:$port${os_user:+ as user '$os_user'} (log: $log_file)"
-    # 9>&-: the server must not inherit the flock fd, or it would hold the lock for its lifetime.
-    without_inherited_fds as_pg "$bin_dir/pg_ctl" start -D "$data_dir" -l "$log_file" -w -t 60 >/dev/null \
+    # The server must not inherit our descriptors (the flock fd above), or it would hold the lock for its lifetime.
+    (without_inherited_fds as_pg "$bin_dir/pg_ctl" start -D "$data_dir" -l "$log_file" -w -t 60 >/dev/null) \
       || { tail -n 20 "$log_file" >&2 || true; die "pg_ctl start failed (log above, full log in $log_file)"; }
   fi
   wait_ready
