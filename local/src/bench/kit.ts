@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   createEvent,
   createKitMetrics,
-  type Db,
   type EventCodec,
   type KafkaOptions,
   OutboxRelay,
   type OutgoingRecord,
   openProducer,
+  type SessionDb,
   startConsumer,
   startGroupConsumer,
 } from '@ecom/kit';
@@ -16,7 +16,7 @@ import { Registry } from 'prom-client';
 
 export interface KitBenchContext {
   kafka: KafkaOptions;
-  db: Db;
+  db: SessionDb;
   logger: Logger;
   codec: EventCodec;
 }

@@ -9,6 +9,8 @@ export {
   retryDelayMs,
 } from './consumer/dead-letter.js';
 export {
+  type BatchContext,
+  type BatchHandler,
   type BeforeBatch,
   type HandlerContext,
   type Handlers,

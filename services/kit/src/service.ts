@@ -5,7 +5,13 @@ import { Registry } from 'prom-client';
 import type { baseSettings } from './config/base.js';
 import { configOrExit } from './config/exit.js';
 import { type ConfigOf, type ConfigSpec, parseConfig } from './config/parse.js';
-import { type BeforeBatch, type Handlers, type RunningConsumer, startConsumer } from './consumer/runner.js';
+import {
+  type BatchHandler,
+  type BeforeBatch,
+  type Handlers,
+  type RunningConsumer,
+  startConsumer,
+} from './consumer/runner.js';
 import { migrate, openDb } from './db/index.js';
 import type { Db } from './db/types.js';
 import { type EffectHandlers, EffectRunner } from './effects/runner.js';
@@ -49,7 +55,8 @@ export interface ServiceDefinition<S extends ConfigSpec> {
   migrations?: URL;
   consumer?: {
     topics: string[];
-    handlers(deps: ServiceDeps<ConfigOf<S> & BaseConfig>): Handlers;
+    /** Per event, or a BatchHandler for the whole slice (merges written as one statement per table). */
+    handlers(deps: ServiceDeps<ConfigOf<S> & BaseConfig>): Handlers | BatchHandler;
     /** Takes a batch's row locks up front, in one order (see BeforeBatch). */
     beforeBatch?: BeforeBatch;
     concurrency?: number;

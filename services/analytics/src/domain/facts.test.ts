@@ -1,7 +1,16 @@
 import { createEvent, type Event } from '@ecom/kit';
 import type { EventPayloads, EventType } from '@ecom/schemas';
 import { describe, expect, it } from 'vitest';
-import { factFor, instant, mergeStatus, ORDER_STATUSES, type OrderStatus, statusRank } from './facts.js';
+import {
+  type Fact,
+  factFor,
+  instant,
+  mergeFacts,
+  mergeStatus,
+  ORDER_STATUSES,
+  type OrderStatus,
+  statusRank,
+} from './facts.js';
 
 const orderId = '6f1c2f3e-8a55-4c1e-9a57-1b2c3d4e5f60';
 const shipmentId = '0b6c4b1e-3333-4c1e-9a57-1b2c3d4e5f60';
@@ -195,5 +204,75 @@ describe('instant', () => {
     expect(instant('2025-03-01T11:00:00+01:00')).toBe(T);
     expect(instant('nope')).toBeNull();
     expect(instant(undefined)).toBeNull();
+  });
+});
+
+describe('merging a batch of facts into one per row', () => {
+  const order = (status: OrderStatus, times: { createdAt?: string; confirmedAt?: string } = {}): Fact => ({
+    kind: 'order',
+    orderId,
+    status,
+    statusRank: statusRank(status),
+    totalAmount: '10.00',
+    currency: 'EUR',
+    createdAt: times.createdAt ?? null,
+    confirmedAt: times.confirmedAt ?? null,
+    reachedConfirmed: ['CONFIRMED', 'SHIPPED', 'DELIVERED'].includes(status),
+  });
+  const facts = [
+    order('CREATED', { createdAt: T }),
+    order('CONFIRMED', { confirmedAt: '2025-03-01T10:00:01.000Z' }),
+    order('SHIPPED'),
+  ];
+  const permutations = (xs: Fact[]): Fact[][] =>
+    xs.length <= 1 ? [xs] : xs.flatMap((x, i) => permutations(xs.filter((_, j) => j !== i)).map((p) => [x, ...p]));
+
+  it.each(permutations(facts).map((p) => [p.map((f) => (f as { status: string }).status).join(' → '), p]))(
+    'an order seen %s ends SHIPPED with both first-seen times',
+    (_, batch) => {
+      expect(mergeFacts(batch)).toEqual([
+        { ...order('SHIPPED'), createdAt: T, confirmedAt: '2025-03-01T10:00:01.000Z', reachedConfirmed: true },
+      ]);
+    },
+  );
+
+  it('keeps the latest stock state, the later one on a tie', () => {
+    const stock = (state: 'warning' | 'depleted' | 'normalized', at: string): Fact => ({
+      kind: 'stock',
+      productId: 'p',
+      state,
+      available: state === 'depleted' ? 0 : 3,
+      at,
+    });
+    const later = '2025-03-01T10:00:05.000Z';
+    expect(mergeFacts([stock('depleted', later), stock('warning', T)])).toEqual([stock('depleted', later)]);
+    expect(mergeFacts([stock('warning', T), stock('normalized', T)])).toEqual([stock('normalized', T)]);
+  });
+
+  it('keeps one fact per row and every distinct row', () => {
+    const payment = (paymentId: string, status: 'COMPLETED' | 'FAILED'): Fact => ({
+      kind: 'payment',
+      paymentId,
+      orderId,
+      status,
+    });
+    const a = '11111111-1111-4111-8111-111111111111';
+    const b = '22222222-2222-4222-8222-222222222222';
+    expect(mergeFacts([payment(a, 'COMPLETED'), payment(b, 'FAILED'), payment(a, 'FAILED')])).toEqual([
+      payment(a, 'COMPLETED'),
+      payment(b, 'FAILED'),
+    ]);
+  });
+
+  it('folds the created and delivered times of a shipment into one row', () => {
+    const shipment = (createdAt: string | null, deliveredAt: string | null): Fact => ({
+      kind: 'shipment',
+      shipmentId,
+      orderId,
+      createdAt,
+      deliveredAt,
+    });
+    const delivered = '2025-03-01T11:00:00.000Z';
+    expect(mergeFacts([shipment(null, delivered), shipment(T, null)])).toEqual([shipment(T, delivered)]);
   });
 });

@@ -171,3 +171,61 @@ function stockFact(productId: string, state: StockState, available: number, time
   const at = instant(time);
   return at === null ? undefined : { kind: 'stock', productId, state, available, at };
 }
+
+/** The table row a fact merges into: facts with the same key fold into one before writing. */
+function factKey(fact: Fact): string {
+  switch (fact.kind) {
+    case 'order':
+      return `order:${fact.orderId}`;
+    case 'payment':
+      return `payment:${fact.paymentId}`;
+    case 'refund':
+      return `refund:${fact.refundId}`;
+    case 'stock':
+      return `stock:${fact.productId}`;
+    case 'shipment':
+      return `shipment:${fact.shipmentId}`;
+    case 'notification':
+      return `notification:${fact.notificationId}`;
+  }
+}
+
+/** `incoming` merged into `current` (same key) by the rules the fact tables' upserts apply. */
+function mergeFact(current: Fact, incoming: Fact): Fact {
+  if (current.kind === 'order' && incoming.kind === 'order') {
+    const status = mergeStatus(current.status, incoming.status);
+    return {
+      ...current,
+      status,
+      statusRank: statusRank(status),
+      createdAt: current.createdAt ?? incoming.createdAt,
+      confirmedAt: current.confirmedAt ?? incoming.confirmedAt,
+      reachedConfirmed: current.reachedConfirmed || incoming.reachedConfirmed,
+    };
+  }
+  if (current.kind === 'stock' && incoming.kind === 'stock') return incoming.at >= current.at ? incoming : current;
+  if (current.kind === 'shipment' && incoming.kind === 'shipment') {
+    return {
+      ...current,
+      createdAt: current.createdAt ?? incoming.createdAt,
+      deliveredAt: current.deliveredAt ?? incoming.deliveredAt,
+    };
+  }
+  // payment, refund, notification: the first one is kept (the tables insert them once).
+  return current;
+}
+
+/**
+ * Folds a batch's facts into one per row, in batch order, by the same rules as the upserts: a
+ * multi-row upsert may not touch one row twice, and the result is what applying them one by one
+ * would leave.
+ */
+export function mergeFacts(facts: readonly Fact[]): Fact[] {
+  const merged = new Map<string, Fact>();
+  for (const fact of facts) {
+    const key = factKey(fact);
+    const current = merged.get(key);
+    merged.set(key, current ? mergeFact(current, fact) : fact);
+  }
+  return [...merged.values()];
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../db/types.js';
+import type { SessionDb } from '../db/types.js';
 import { EventCodec } from '../events/codec.js';
 import { createEvent, type Event } from '../events/event.js';
 import { faultInjector, parseFaults } from '../faults/faults.js';
@@ -16,10 +16,16 @@ import type { OutgoingRecord } from '../kafka/records.js';
 import { createKitMetrics, type KitMetrics } from '../metrics.js';
 import { OutboxRelay } from '../outbox/relay.js';
 import { createTestTopic, eventually, readTopic, testDb, testKafka, testLogger, uniqueName } from '../testing/index.js';
-import { type ConsumerOptions, type Handlers, type RunningConsumer, startConsumer } from './runner.js';
+import {
+  type BatchHandler,
+  type ConsumerOptions,
+  type Handlers,
+  type RunningConsumer,
+  startConsumer,
+} from './runner.js';
 
 const codec = new EventCodec();
-let db: Db;
+let db: SessionDb;
 let producer: RecordProducer;
 let admin: TopicAdmin;
 const running: Array<{ close(): Promise<void> } | OutboxRelay> = [];
@@ -70,7 +76,7 @@ interface Harness {
 }
 
 async function harness(
-  handlers: Handlers,
+  handlers: Handlers | BatchHandler,
   extra: Partial<Pick<ConsumerOptions, 'faults' | 'maxBatchRecords'>> = {},
 ): Promise<Harness> {
   const topic = uniqueName('test.orders');
@@ -227,6 +233,54 @@ describe('consumer runner on the real broker and PostgreSQL', () => {
     const [schemaLetter] = await deadLettersOf(invalid.headers.ce_id as string);
     expect(schemaLetter?.headers.dlq_error_class).toBe('SchemaViolation');
     expect(schemaLetter?.headers.dlq_error_message).toContain('/orderId must match format "uuid"');
+  });
+
+  it('skips unread the types the group does not handle: even an invalid one is not its dead letter', async () => {
+    const h = await harness(recordEffect);
+    // A type this group has no handler for, with a payload that would fail its schema: the groups
+    // that handle it dead-letter it, this one must not (nor parse it).
+    const foreign = codec.encode(orderCreated());
+    foreign.headers.ce_type = 'ecom.order.cancelled.v1';
+    foreign.value = Buffer.from('not json, and not this group’s business');
+    const good = orderCreated();
+    await h.publish([foreign, codec.encode(good)]);
+    await h.caughtUp();
+    expect(await effectsOf(good.data.orderId)).toBe(1);
+    expect(await metricValue(h.metrics, 'deadLettered')).toBe(0);
+    expect(await metricValue(h.metrics, 'consumed')).toBe(2);
+  });
+
+  it('hands a batch handler every new event of a slice in one call, and redoes a failed slice one event per call', async () => {
+    const calls: number[] = [];
+    const poison = orderCreated();
+    const handler: BatchHandler = {
+      types: ['ecom.order.created.v1'],
+      async handle(events, { tx }) {
+        calls.push(events.length);
+        if (events.some((e) => e.id === poison.id)) throw new TypeError('cannot process this order');
+        for (const event of events as Event<'ecom.order.created.v1'>[]) {
+          await tx.query('INSERT INTO test_effects (order_id, ce_id) VALUES ($1, $2)', [event.data.orderId, event.id]);
+        }
+      },
+    };
+    const good = Array.from({ length: 4 }, () => orderCreated());
+    const h = await harness(handler);
+    await h.publish(good.map((e) => codec.encode(e)));
+    await h.caughtUp();
+    expect(calls).toEqual([4]);
+    for (const e of good) expect(await effectsOf(e.data.orderId)).toBe(1);
+
+    calls.length = 0;
+    const after = orderCreated();
+    await h.publish([codec.encode(good[0] as Event), codec.encode(poison), codec.encode(after)]);
+    await h.caughtUp();
+    // The slice failed once as a whole (2 new events; the redelivered one was dropped by the inbox),
+    // then each event alone: the poison 3 times (maxAttempts), the other once.
+    expect(calls).toEqual([2, 1, 1, 1, 1]);
+    expect(await effectsOf(after.data.orderId)).toBe(1);
+    expect(await effectsOf((good[0] as Event<'ecom.order.created.v1'>).data.orderId)).toBe(1);
+    const [letter] = await deadLettersOf(poison.id);
+    expect(letter?.headers).toMatchObject({ dlq_error_class: 'TypeError', dlq_attempts: '3' });
   });
 
   it('emits caused events through the outbox with correlation and causation ids', async () => {

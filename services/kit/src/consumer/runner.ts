@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventPayloads, EventType } from '@ecom/schemas';
+import { type EventPayloads, type EventType, isEventType } from '@ecom/schemas';
 import type { Logger } from 'pino';
 import { isTransientError, jitteredBackoffMs } from '../db/transient.js';
 import type { Db, Queryable } from '../db/types.js';
@@ -46,6 +46,26 @@ export interface HandlerContext {
 
 export type Handlers = { [T in EventType]?: (event: Event<T>, ctx: HandlerContext) => Promise<void> };
 
+/** What a batch handler is given: the slice's transaction, and emitting with an explicit cause. */
+export interface BatchContext {
+  tx: Queryable;
+  emit<T extends EventType>(type: T, data: EventPayloads[T], context: EventContext): Event<T>;
+  onCommit(effect: () => void): void;
+  log: Logger;
+}
+
+/**
+ * Handles every new event of `types` in a slice with one call, so a service can write a whole
+ * batch with one statement per table (multi-row upserts) instead of a few statements per event.
+ * Only for handlers whose result does not depend on the order of events within the slice (merges);
+ * a failure redoes the slice one event per call, so a single bad event is retried and dead-lettered
+ * on its own.
+ */
+export interface BatchHandler {
+  types: readonly EventType[];
+  handle(events: Event[], ctx: BatchContext): Promise<void>;
+}
+
 /**
  * Runs first in a batch's transaction with the batch's new (not yet processed) events, before any
  * handler: the place to take every row lock the batch will need in one canonical order, so two
@@ -57,7 +77,8 @@ export interface ConsumerOptions {
   service: string;
   groupId: string;
   topics: string[];
-  handlers: Handlers;
+  /** Per event, or for the whole slice at once (a BatchHandler). */
+  handlers: Handlers | BatchHandler;
   beforeBatch?: BeforeBatch;
   kafka: KafkaOptions;
   db: Db;
@@ -89,14 +110,29 @@ type Item =
   | { kind: 'ignored'; record: IncomingRecord }
   | { kind: 'undecodable'; record: IncomingRecord; error: EventDecodeError };
 
-/** Marks an error thrown by a handler, as opposed to one of the runner's own I/O. */
+type EventItem = Extract<Item, { kind: 'event' }>;
+
+/**
+ * Marks an error thrown by a handler, as opposed to one of the runner's own I/O. `item` is the
+ * event it failed on; a batch handler's failure names none.
+ */
 class HandlerError extends Error {
   constructor(
-    readonly item: Item,
+    readonly item: Item | undefined,
     override readonly cause: unknown,
   ) {
-    super(`handler failed for ${item.record.topic}/${item.record.partition}@${item.record.offset}`, { cause });
+    const where = item ? `${item.record.topic}/${item.record.partition}@${item.record.offset}` : 'a batch';
+    super(`handler failed for ${where}`, { cause });
   }
+}
+
+function isBatchHandler(handlers: Handlers | BatchHandler): handlers is BatchHandler {
+  return typeof (handlers as BatchHandler).handle === 'function' && Array.isArray((handlers as BatchHandler).types);
+}
+
+/** Whether the consumer handles `type`; decided from the ce_type header, before decoding. */
+function handledTypes(handlers: Handlers | BatchHandler): ReadonlySet<string> {
+  return new Set(isBatchHandler(handlers) ? handlers.types : Object.keys(handlers));
 }
 
 /** Work that may succeed if simply run again: it is retried without limit and never dead-lettered. */
@@ -130,6 +166,7 @@ const MAX_TRANSIENT_DELAY_MS = 5_000;
  */
 export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const { groupId, metrics } = options;
+  const handled = handledTypes(options.handlers);
   const consumer: GroupConsumer = await startGroupConsumer({
     ...options.kafka,
     groupId,
@@ -137,12 +174,16 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     concurrency: options.concurrency ?? 3,
     onGroupJoin: () => metrics.rebalances.inc({ group: groupId }),
     onRestart: (reason) => metrics.consumerRestarts.inc({ group: groupId, reason }),
-    onBatch: (batch) => processBatch(batch, options),
+    onBatch: (batch) => processBatch(batch, handled, options),
   });
   return { health: () => consumer.health(), close: () => consumer.close() };
 }
 
-async function processBatch(batch: FetchedBatch, options: ConsumerOptions): Promise<void> {
+async function processBatch(
+  batch: FetchedBatch,
+  handled: ReadonlySet<string>,
+  options: ConsumerOptions,
+): Promise<void> {
   const faults = options.faults ?? noFaults;
   const size = options.maxBatchRecords ?? 200;
   const labels = { topic: batch.topic, group: options.groupId };
@@ -152,8 +193,10 @@ async function processBatch(batch: FetchedBatch, options: ConsumerOptions): Prom
     const last = records.at(-1);
     if (!last) return;
     const stopTimer = options.metrics.processing.startTimer(labels);
-    const items = records.map((record) => decode(record, options));
-    if (!(await whileTransient(batch, options, () => processItems(items, batch, options)))) return;
+    const items = records.map((record) => decode(record, handled, options));
+    // A slice with nothing to handle or dead-letter (types this group ignores) needs no transaction.
+    const work = items.some((i) => i.kind !== 'ignored');
+    if (work && !(await whileTransient(batch, options, () => processItems(items, batch, options)))) return;
     faults.at('after-db-commit-before-offset-commit');
     // A partition revoked meanwhile belongs to another member now, which redoes the slice; its
     // inbox drops what this one committed. Stopping is not revoking: the slice is committed.
@@ -211,11 +254,12 @@ async function processItems(items: Item[], batch: FetchedBatch, options: Consume
     if (!(error instanceof HandlerError) || isRetriable(error.cause)) throw error;
     const failed = error.item;
     options.logger.warn(
-      { err: error.cause, ...logFields(failed) },
+      { err: error.cause, ...(failed ? logFields(failed) : {}) },
       'handler failed; redoing the batch record by record',
     );
-    countRetry(failed, options);
+    if (failed) countRetry(failed, options);
     for (const item of items) {
+      if (item.kind === 'ignored') continue;
       if (batch.isRevoked()) return;
       // The failing record already used its first attempt in the batch transaction.
       await runWithRetries(item, options, item === failed ? 2 : 1);
@@ -224,10 +268,14 @@ async function processItems(items: Item[], batch: FetchedBatch, options: Consume
   }
 }
 
-function decode(record: IncomingRecord, options: ConsumerOptions): Item {
+function decode(record: IncomingRecord, handled: ReadonlySet<string>, options: ConsumerOptions): Item {
+  // A known type this group does not handle is skipped unread; an unknown one is decoded, so it
+  // fails as UnknownEventType and is dead-lettered.
+  const type = record.headers.ce_type;
+  if (type !== undefined && isEventType(type) && !handled.has(type)) return { kind: 'ignored', record };
   try {
     const event = options.codec.decode(record);
-    return options.handlers[event.type] ? { kind: 'event', record, event } : { kind: 'ignored', record };
+    return handled.has(event.type) ? { kind: 'event', record, event } : { kind: 'ignored', record };
   } catch (error) {
     if (error instanceof EventDecodeError) return { kind: 'undecodable', record, error };
     throw error;
@@ -236,7 +284,7 @@ function decode(record: IncomingRecord, options: ConsumerOptions): Item {
 
 async function runInOneTransaction(items: Item[], options: ConsumerOptions): Promise<void> {
   const faults = options.faults ?? noFaults;
-  const events = items.filter((i) => i.kind === 'event');
+  const events = items.filter((i): i is EventItem => i.kind === 'event');
   const undecodable = items.filter((i) => i.kind === 'undecodable');
   const pending = new PendingEvents(options.service, options.codec);
   const topic = items[0]?.record.topic ?? '';
@@ -248,8 +296,14 @@ async function runInOneTransaction(items: Item[], options: ConsumerOptions): Pro
       topic,
       events.map((i) => i.event.id),
     );
-    const freshEvents = events.filter((i) => fresh.has(i.event.id)).map((i) => i.event);
-    if (options.beforeBatch && freshEvents.length > 0) await options.beforeBatch(freshEvents, tx);
+    // delete: a ce_id twice in one batch is a redelivery, handled once.
+    const toHandle = events.filter((item) => fresh.delete(item.event.id));
+    if (options.beforeBatch && toHandle.length > 0) {
+      await options.beforeBatch(
+        toHandle.map((i) => i.event),
+        tx,
+      );
+    }
     if (undecodable.length > 0) {
       const claimed = await claimDeadLetters(
         tx,
@@ -258,13 +312,15 @@ async function runInOneTransaction(items: Item[], options: ConsumerOptions): Pro
       lettered = undecodable.filter((i) => claimed.has(i.record.offset));
       for (const item of lettered) pending.add(undecodableLetter(item, options.groupId));
     }
-    for (const item of events) {
-      // delete: a ce_id twice in one batch is a redelivery, handled once.
-      if (!fresh.delete(item.event.id)) continue;
-      if (handled > 0) faults.at('handler-mid-batch');
-      await handle(item, tx, pending, options);
-      handled++;
+    if (isBatchHandler(options.handlers)) {
+      await handleBatch(options.handlers, toHandle, tx, pending, options);
+    } else {
+      for (const [index, item] of toHandle.entries()) {
+        if (index > 0) faults.at('handler-mid-batch');
+        await handle(options.handlers, item, tx, pending, options);
+      }
     }
+    handled = toHandle.length;
     await insertOutbox(tx, pending.records);
   });
   pending.committed();
@@ -308,16 +364,18 @@ function countRetry(item: Item, options: ConsumerOptions): void {
 }
 
 async function handle(
-  item: Extract<Item, { kind: 'event' }>,
+  handlers: Handlers,
+  item: EventItem,
   tx: Queryable,
   pending: PendingEvents,
   options: ConsumerOptions,
 ): Promise<void> {
-  const handler = options.handlers[item.event.type] as (event: Event, ctx: HandlerContext) => Promise<void>;
+  const handler = handlers[item.event.type] as (event: Event, ctx: HandlerContext) => Promise<void>;
   const context = causedBy(item.event);
   const schedule: Schedule = options.effects
     ? options.effects.scheduler(tx, context, pending.onCommit)
     : () => Promise.reject(new Error(`${options.service} has no effect handlers; ctx.schedule cannot be used`));
+  let log: Logger | undefined;
   try {
     await handler(item.event, {
       tx,
@@ -325,10 +383,32 @@ async function handle(
       forward: (record) => pending.add(record),
       schedule,
       onCommit: pending.onCommit,
-      log: options.logger.child(logFields(item)),
+      // Built on first use: most events log nothing, and a pino child costs a serialization.
+      get log() {
+        log ??= options.logger.child(logFields(item));
+        return log;
+      },
     });
   } catch (error) {
     throw new HandlerError(item, error);
+  }
+}
+
+async function handleBatch(
+  handler: BatchHandler,
+  items: EventItem[],
+  tx: Queryable,
+  pending: PendingEvents,
+  options: ConsumerOptions,
+): Promise<void> {
+  if (items.length === 0) return;
+  try {
+    await handler.handle(
+      items.map((i) => i.event),
+      { tx, emit: pending.emit, onCommit: pending.onCommit, log: options.logger },
+    );
+  } catch (error) {
+    throw new HandlerError(items.length === 1 ? items[0] : undefined, error);
   }
 }
 

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../db/types.js';
+import type { SessionDb } from '../db/types.js';
 import { EventCodec } from '../events/codec.js';
 import { faultInjector, parseFaults } from '../faults/faults.js';
 import { openProducer, type RecordProducer } from '../kafka/client.js';
@@ -9,7 +9,7 @@ import { OutboxRelay } from '../outbox/relay.js';
 import { eventually, testDb, testKafka, testLogger } from '../testing/index.js';
 import { type EffectHandlers, EffectRunner } from './runner.js';
 
-let db: Db;
+let db: SessionDb;
 let producer: RecordProducer;
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../db/types.js';
+import type { SessionDb } from '../db/types.js';
 import { EventCodec } from '../events/codec.js';
 import { openProducer, type RecordProducer } from '../kafka/client.js';
 import { createKitMetrics } from '../metrics.js';
@@ -13,7 +13,7 @@ import { EventWriter } from './writer.js';
 const codec = new EventCodec();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const logger = testLogger();
-let db: Db;
+let db: SessionDb;
 let producer: RecordProducer;
 
 beforeAll(async () => {
@@ -155,6 +155,70 @@ describe('transactional outbox on the real broker and PostgreSQL', () => {
       }
     } finally {
       for (const relay of relays) await relay.stop();
+    }
+  });
+
+  it('holds no transaction open while Kafka is called', async () => {
+    let sending!: () => void;
+    const sendStarted = new Promise<void>((resolve) => {
+      sending = resolve;
+    });
+    let finish!: () => void;
+    const slowProducer: RecordProducer = {
+      async send(records) {
+        sending();
+        await new Promise<void>((resolve) => {
+          finish = resolve;
+        });
+        await producer.send(records);
+      },
+      health: () => ({ ok: true }),
+      close: async () => {},
+    };
+    const relay = relayWith(slowProducer);
+    const productId = `p-slow-${randomUUID()}`;
+    await commitUpdates(new EventWriter('test', codec, db, relay), [productId], 1);
+    await sendStarted;
+    try {
+      const { rows } = await db.query<{ state: string }>(
+        "SELECT state FROM pg_stat_activity WHERE application_name = $1 AND state LIKE 'idle in transaction%'",
+        [`ecom-${db.schema}`],
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      finish();
+      await relay.stop();
+    }
+    const records = await readTopic(
+      'ecom.inventory',
+      (rs) => stepsByProduct(rs, [productId]).get(productId)?.length === 1,
+    );
+    expect(stepsByProduct(records, [productId]).get(productId)).toEqual([1]);
+  });
+
+  it('goes on publishing after the connection holding the relay lock is killed', async () => {
+    const relay = relayWith(producer);
+    relay.start();
+    const writer = new EventWriter('test', codec, db, relay);
+    const [first, second] = [`p-lock-1-${randomUUID()}`, `p-lock-2-${randomUUID()}`];
+    try {
+      await commitUpdates(writer, [first], 1);
+      await readTopic('ecom.inventory', (rs) => (stepsByProduct(rs, [first]).get(first)?.length ?? 0) >= 1);
+      const killed = await db.query<{ killed: boolean }>(
+        `SELECT pg_terminate_backend(l.pid) AS killed FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1`,
+        [`ecom-${db.schema}`],
+      );
+      expect(killed.rows).toEqual([{ killed: true }]);
+      await commitUpdates(writer, [second], 1);
+      const records = await readTopic(
+        'ecom.inventory',
+        (rs) => (stepsByProduct(rs, [second]).get(second)?.length ?? 0) >= 1,
+      );
+      expect(stepsByProduct(records, [second]).get(second)).toEqual([1]);
+      expect((await outboxBacklog(db)).rows).toBe(0);
+    } finally {
+      await relay.stop();
     }
   });
 

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
-import type { Db } from '../db/types.js';
+import type { Queryable, SessionDb } from '../db/types.js';
 import { type Faults, noFaults } from '../faults/faults.js';
 import type { RecordProducer } from '../kafka/client.js';
 import { KickLoop } from '../kick-loop.js';
 import type { KitMetrics } from '../metrics.js';
+import { RelayLeadership } from './leadership.js';
 import { deleteOutbox, outboxBacklog, readOutbox } from './store.js';
 
 export interface RelayOptions {
-  db: Db;
+  db: SessionDb;
   producer: RecordProducer;
   metrics: KitMetrics;
   logger: Logger;
@@ -20,17 +21,22 @@ export interface RelayOptions {
 
 /**
  * Publishes outbox rows. A commit kicks it right away; a periodic sweep catches leftovers. Both go
- * through one loop that reads rows in id order under a transaction-scoped advisory lock, so only one
- * relay per schema publishes at a time and per-key order holds across replicas. A row is deleted
- * only after Kafka acknowledged it: a crash in between publishes it again (consumers' inboxes drop
- * the duplicate), never loses it.
+ * through one loop that reads rows in id order, sends them, then deletes them, each statement on
+ * its own (no transaction is open while Kafka is called), on the connection that holds the
+ * schema's relay lock (RelayLeadership): only one relay per schema publishes at a time, so per-key
+ * order holds across replicas. A row is deleted only after Kafka acknowledged it: a crash in
+ * between publishes it again (consumers' inboxes drop the duplicate), never loses it.
  */
 export class OutboxRelay {
   private readonly loop: KickLoop;
   private readonly batchSize: number;
+  private readonly leadership: RelayLeadership;
+  /** The last run emptied the outbox: the backlog gauge is 0 without counting rows. */
+  private drained = false;
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 500;
+    this.leadership = new RelayLeadership(options.db, options.logger);
     this.loop = new KickLoop(
       () => this.drain(),
       options.sweepMs,
@@ -57,35 +63,45 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     await this.loop.stop();
     await this.drain().catch((error) => this.options.logger.warn({ err: error }, 'outbox flush at shutdown failed'));
+    await this.leadership.release().catch(() => undefined);
   }
 
   private async drain(): Promise<void> {
-    // The rows stay in the outbox on failure; the next kick or sweep retries them.
-    while ((await this.publishBatch()) === this.batchSize) {}
+    this.drained = false;
+    const leader = await this.leadership.acquire();
+    if (!leader) return;
+    try {
+      // The rows stay in the outbox on failure; the next kick or sweep retries them.
+      while ((await this.publishBatch(leader)) === this.batchSize) {}
+      this.drained = true;
+    } catch (error) {
+      // The connection may be the cause; a fresh one competes for the lock on the next run.
+      await this.leadership.release().catch(() => undefined);
+      throw error;
+    }
   }
 
-  /** One batch under the relay lock; returns how many rows it published. */
-  private publishBatch(): Promise<number> {
-    const { db, producer, metrics, faults = noFaults } = this.options;
-    return db.transaction(async (tx) => {
-      const lock = await tx.query<{ locked: boolean }>(
-        "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox-relay')) AS locked",
-      );
-      if (!lock.rows[0]?.locked) return 0;
-      const rows = await readOutbox(tx, this.batchSize);
-      if (rows.length === 0) return 0;
-      await producer.send(rows);
-      faults.at('after-publish-before-outbox-delete');
-      await deleteOutbox(
-        tx,
-        rows.map((r) => r.id),
-      );
-      for (const row of rows) metrics.produced.inc({ topic: row.topic });
-      return rows.length;
-    });
+  /** One batch: read, send, delete; returns how many rows it published. */
+  private async publishBatch(leader: Queryable): Promise<number> {
+    const { producer, metrics, faults = noFaults } = this.options;
+    const rows = await readOutbox(leader, this.batchSize);
+    if (rows.length === 0) return 0;
+    await producer.send(rows);
+    faults.at('after-publish-before-outbox-delete');
+    await deleteOutbox(
+      leader,
+      rows.map((r) => r.id),
+    );
+    for (const row of rows) metrics.produced.inc({ topic: row.topic });
+    return rows.length;
   }
 
   private async updateBacklogMetrics(): Promise<void> {
+    if (this.drained) {
+      this.options.metrics.outboxBacklog.set(0);
+      this.options.metrics.outboxAge.set(0);
+      return;
+    }
     try {
       const backlog = await outboxBacklog(this.options.db);
       this.options.metrics.outboxBacklog.set(backlog.rows);

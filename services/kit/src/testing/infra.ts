@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { migrate, openDb } from '../db/index.js';
-import type { Db } from '../db/types.js';
+import type { SessionDb } from '../db/types.js';
 import { type KafkaOptions, openTopicAdmin, startGroupConsumer } from '../kafka/client.js';
 import type { IncomingRecord } from '../kafka/records.js';
 import { createLogger } from '../log.js';
@@ -32,7 +32,7 @@ export function uniqueName(prefix: string): string {
 }
 
 /** A fresh schema with the kit's tables (outbox, inbox, idempotency keys), on the real server. */
-export async function testDb(schema = uniqueName('t').replace('-', '_')): Promise<Db> {
+export async function testDb(schema = uniqueName('t').replace('-', '_')): Promise<SessionDb> {
   const db = await openDb({ url: testDatabaseUrl(), schema, poolSize: 5 }, testLogger());
   await migrate(db, {
     schema,
