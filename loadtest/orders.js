@@ -16,6 +16,15 @@
 //   INVENTORY_URL  inventory service base URL                (http://localhost:3003)
 //   SUMMARY_PATH   JSON summary written by handleSummary     (loadtest/results/summary.json)
 //   RUN_ID         a label copied into the summary           (none)
+//   MODE           'rate' (constant arrival rate) or 'closed': VUS clients each placing the
+//                  next order as soon as the last one is answered, to find saturation  (rate)
+//   VUS            clients of MODE=closed                    (32)
+//   LINES          order lines per order, each a different product (1)
+//   CUSTOMER_PREFIX  customer id = prefix + VU number, so a run's orders can be found (loadtest-customer-)
+//   SEED_STOCK     0: setup() stocks nothing (the caller stocked the products)  (1)
+//
+// npm run bench:saga (local/src/cli/bench-saga.ts) uses MODE, VUS, LINES, CUSTOMER_PREFIX and
+// SEED_STOCK; npm run loadtest leaves them at their defaults.
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
@@ -31,9 +40,19 @@ const INVENTORY_URL = (__ENV.INVENTORY_URL || 'http://localhost:3003').replace(/
 const SUMMARY_PATH = __ENV.SUMMARY_PATH || 'loadtest/results/summary.json';
 const MAX_QUANTITY = 3; // each order line asks for 1..3 units
 const PRICES = ['12.50', '7.99', '24.00', '3.10', '99.95'];
+const MODE = oneOf('MODE', ['rate', 'closed'], 'rate');
+const VUS = positiveInt('VUS', 32);
+const LINES = positiveInt('LINES', 1);
+if (LINES > PRODUCTS)
+  throw new Error(`LINES (${LINES}) must not exceed PRODUCTS (${PRODUCTS}): lines are distinct products`);
+const CUSTOMER_PREFIX = __ENV.CUSTOMER_PREFIX || 'loadtest-customer-';
+const SEED_STOCK = __ENV.SEED_STOCK !== '0';
 
-/** Orders offered in the run: what "sustained the rate" is measured against. */
-const OFFERED = Math.round(RATE * DURATION_SECONDS);
+/**
+ * Orders offered in the run: what "sustained the rate" is measured against. A closed loop offers
+ * no fixed number (each client waits for its answer), so it has none.
+ */
+const OFFERED = MODE === 'rate' ? Math.round(RATE * DURATION_SECONDS) : null;
 
 // Orders answered 201 (accepted: stored as CREATED, OrderCreated in the outbox) and the others.
 const ordersAccepted = new Counter('orders_accepted');
@@ -46,18 +65,30 @@ const ordersNoResponse = new Counter('orders_no_response');
 // would flatter the percentiles if the service started shedding load.
 const orderAcceptTime = new Trend('order_accept_duration', true);
 
+const scenario =
+  MODE === 'rate'
+    ? {
+        executor: 'constant-arrival-rate',
+        rate: RATE,
+        timeUnit: '1s',
+        duration: DURATION,
+        preAllocatedVUs: PRE_VUS,
+        maxVUs: MAX_VUS,
+        gracefulStop: '30s',
+      }
+    : { executor: 'constant-vus', vus: VUS, duration: DURATION, gracefulStop: '30s' };
+
+// The throughput thresholds compare with the orders offered, which only an arrival rate fixes.
+const rateThresholds =
+  OFFERED === null
+    ? {}
+    : {
+        orders_accepted: [`count>=${Math.floor(OFFERED * 0.99)}`],
+        dropped_iterations: [`count<${Math.max(1, Math.ceil(OFFERED * 0.01))}`],
+      };
+
 export const options = {
-  scenarios: {
-    orders: {
-      executor: 'constant-arrival-rate',
-      rate: RATE,
-      timeUnit: '1s',
-      duration: DURATION,
-      preAllocatedVUs: PRE_VUS,
-      maxVUs: MAX_VUS,
-      gracefulStop: '30s',
-    },
-  },
+  scenarios: { orders: scenario },
   discardResponseBodies: true, // the status is all an iteration looks at; bodies cost k6 CPU
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
   // Seed C ("Performance Metrics"): orders 1,000 events/second; critical events (orders,
@@ -66,16 +97,15 @@ export const options = {
   // service's saga_completion_seconds histogram and compared with the same 100 ms there.
   // A threshold missed makes k6 exit 99; run.sh reports it as a finding, not as a failure.
   thresholds: {
-    // Throughput. "1,000 orders/s" is a rate, and a Counter's `rate` threshold divides by the
-    // whole test time (setup and graceful stop included), so it under-reads. The honest
-    // equivalent is a count: at least 99% of the orders offered (RATE × DURATION) were accepted.
-    // It tests seed C's 1,000/s only when RATE=1000 (the default); at another RATE it tests
-    // "the stack sustains the offered rate".
-    orders_accepted: [`count>=${Math.floor(OFFERED * 0.99)}`],
-    // The offered rate really left k6: iterations k6 could not start because every VU was busy
-    // waiting on slow responses (the SUT not keeping up) stay under 1%. Without this a slow
-    // service would turn into a lower arrival rate that the other thresholds never see.
-    dropped_iterations: [`count<${Math.max(1, Math.ceil(OFFERED * 0.01))}`],
+    // Throughput (rateThresholds above, MODE=rate only). "1,000 orders/s" is a rate, and a
+    // Counter's `rate` threshold divides by the whole test time (setup and graceful stop
+    // included), so it under-reads. The honest equivalent is a count: at least 99% of the orders
+    // offered (RATE × DURATION) were accepted. It tests seed C's 1,000/s only when RATE=1000 (the
+    // default); at another RATE it tests "the stack sustains the offered rate". And the offered
+    // rate really left k6: iterations k6 could not start because every VU was busy waiting on
+    // slow responses (the SUT not keeping up) stay under 1% (dropped_iterations). Without this a
+    // slow service would turn into a lower arrival rate that the other thresholds never see.
+    ...rateThresholds,
     // Accepted means 201: fewer than 1% of order requests fail (status >= 400 or no response).
     'http_req_failed{name:create_order}': ['rate<0.01'],
     // "Critical events < 100 ms (orders)": the closest client-visible stage is the order POST
@@ -86,6 +116,13 @@ export const options = {
     order_accept_duration: ['p(95)<100'],
   },
 };
+
+function oneOf(name, allowed, fallback) {
+  const raw = __ENV[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!allowed.includes(raw)) throw new Error(`${name} must be one of ${allowed.join(', ')}; got '${raw}'`);
+  return raw;
+}
 
 function positiveInt(name, fallback) {
   const raw = __ENV[name];
@@ -121,7 +158,10 @@ function productId(i) {
  * only adds to it.
  */
 export function setup() {
-  const units = Math.ceil((OFFERED * MAX_QUANTITY * 2) / PRODUCTS) + 1000;
+  if (!SEED_STOCK) return { units: 0 };
+  // A closed loop has no offered count: stock for 1,000 orders/s, seed C's target.
+  const expected = OFFERED ?? Math.round(1000 * DURATION_SECONDS);
+  const units = Math.ceil((expected * LINES * MAX_QUANTITY * 2) / PRODUCTS) + 1000;
   const body = JSON.stringify({ quantity: units, operation: 'ADD', reason: 'RESTOCK' });
   const params = { headers: { 'content-type': 'application/json' }, tags: { name: 'seed_stock' }, timeout: '30s' };
   for (let start = 0; start < PRODUCTS; start += 10) {
@@ -136,21 +176,26 @@ export function setup() {
       }
     });
   }
-  console.log(`seeded ${PRODUCTS} products with +${units} units each; offering ${RATE} orders/s for ${DURATION}`);
+  const load = MODE === 'rate' ? `offering ${RATE} orders/s` : `${VUS} clients ordering as fast as answered`;
+  console.log(`seeded ${PRODUCTS} products with +${units} units each; ${load} for ${DURATION}`);
   return { units };
 }
 
+/** LINES different products, at random: the order service refuses a product twice in one order. */
+function pickProducts() {
+  const picked = new Set();
+  while (picked.size < LINES) picked.add(productId(Math.floor(Math.random() * PRODUCTS)));
+  return [...picked];
+}
+
 export default function () {
-  const product = productId(Math.floor(Math.random() * PRODUCTS));
   const body = JSON.stringify({
-    customerId: `loadtest-customer-${exec.vu.idInTest}`,
-    items: [
-      {
-        productId: product,
-        quantity: 1 + Math.floor(Math.random() * MAX_QUANTITY),
-        price: PRICES[Math.floor(Math.random() * PRICES.length)],
-      },
-    ],
+    customerId: `${CUSTOMER_PREFIX}${exec.vu.idInTest}`,
+    items: pickProducts().map((product) => ({
+      productId: product,
+      quantity: 1 + Math.floor(Math.random() * MAX_QUANTITY),
+      price: PRICES[Math.floor(Math.random() * PRICES.length)],
+    })),
     currency: 'USD',
     paymentMethod: 'card',
   });
@@ -236,10 +281,13 @@ export function handleSummary(data) {
   const figures = {
     runId: __ENV.RUN_ID || null,
     config: {
-      rate: RATE,
+      mode: MODE,
+      rate: MODE === 'rate' ? RATE : null,
+      vus: MODE === 'closed' ? VUS : null,
       duration: DURATION,
       durationSeconds: DURATION_SECONDS,
       products: PRODUCTS,
+      lines: LINES,
       preAllocatedVUs: PRE_VUS,
       maxVUs: MAX_VUS,
       orderUrl: ORDER_URL,
