@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costFigures, descendants, type GroupSample, groupDelta, sampleGroup } from './cpu.js';
+import { costFigures, descendants, type GroupSample, groupDelta, sampleGroup, untrackedCpu } from './cpu.js';
 import type { ProcStat } from './procfs.js';
 
 const proc = (pid: number, ppid: number, ticks: Partial<ProcStat> = {}): ProcStat => ({
@@ -134,5 +134,28 @@ describe('costFigures', () => {
     });
     expect(none.perOrderMs).toBeNull();
     expect(none.processes.order?.perOrderMs).toBeNull();
+  });
+});
+
+describe('untrackedCpu', () => {
+  it('sums what other processes used in the window by command, largest first, leaving out the excluded', () => {
+    const start = [proc(1, 0, { utime: 5 }), proc(30, 1, { comm: 'tsc', utime: 100 }), proc(40, 1, { utime: 50 })];
+    const end = [
+      proc(1, 0, { utime: 5 }), // idle: left out
+      proc(30, 1, { comm: 'tsc', utime: 400 }),
+      proc(31, 1, { comm: 'tsc', utime: 100 }), // born in the window: in full
+      proc(40, 1, { utime: 90 }), // excluded (a stack process)
+      proc(50, 1, { comm: 'node', utime: 20, cutime: 30 }),
+    ];
+    expect(untrackedCpu(start, end, new Set([40]))).toEqual([
+      { comm: 'tsc', ticks: 400, processes: 2 },
+      { comm: 'node', ticks: 50, processes: 1 },
+    ]);
+  });
+
+  it('tells a reused pid from the process it had at the start', () => {
+    const start = [proc(30, 1, { comm: 'old', utime: 900 })];
+    const end = [{ ...proc(30, 1, { comm: 'new', utime: 10 }), startTime: 12345 }];
+    expect(untrackedCpu(start, end, new Set())).toEqual([{ comm: 'new', ticks: 10, processes: 1 }]);
   });
 });

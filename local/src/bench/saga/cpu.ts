@@ -145,3 +145,31 @@ export function costFigures(input: CostInput): CostFigures {
     unattributedMs: machineMinusLoadMs - trackedMs,
   };
 }
+
+export interface UntrackedCpu {
+  comm: string;
+  ticks: number;
+  processes: number;
+}
+
+/**
+ * CPU of the processes outside the measured stack, by command name, largest first: what the
+ * machine-wide figure holds beside the stack (another job's compiler, a test run). Approximate: a
+ * process counts with its reaped children, one born in the window counts in full, one that
+ * exited in the window is missing unless its parent reaped it.
+ */
+export function untrackedCpu(start: ProcStat[], end: ProcStat[], exclude: Set<number>): UntrackedCpu[] {
+  const total = (p: ProcStat) => p.utime + p.stime + p.cutime + p.cstime;
+  const before = new Map(start.map((p) => [`${p.pid}/${p.startTime}`, total(p)]));
+  const byComm = new Map<string, UntrackedCpu>();
+  for (const p of end) {
+    if (exclude.has(p.pid)) continue;
+    const ticks = total(p) - (before.get(`${p.pid}/${p.startTime}`) ?? 0);
+    if (ticks <= 0) continue;
+    const entry = byComm.get(p.comm) ?? { comm: p.comm, ticks: 0, processes: 0 };
+    entry.ticks += ticks;
+    entry.processes += 1;
+    byComm.set(p.comm, entry);
+  }
+  return [...byComm.values()].sort((a, b) => b.ticks - a.ticks);
+}

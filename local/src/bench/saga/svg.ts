@@ -27,9 +27,9 @@ interface Series {
   value(p: CurvePoint): number | null;
 }
 
-const WIDTH = 760;
-const LEFT = 80;
-const RIGHT = 170; // room for the legend
+const WIDTH = 840;
+const LEFT = 96;
+const RIGHT = 200; // room for the legend
 const PANEL_HEIGHT = 220;
 const TOP_PANEL_Y = 80;
 const BOTTOM_PANEL_Y = TOP_PANEL_Y + PANEL_HEIGHT + 70;
@@ -42,7 +42,7 @@ const CPU_SERIES: Series[] = [
 const LATENCY_SERIES: Series[] = [
   { label: 'HTTP POST p99', color: '#2ca02c', value: (p) => p.httpP99Ms },
   { label: 'saga →CONFIRMED p99', color: '#ff7f0e', value: (p) => p.sagaConfirmedP99Ms },
-  { label: 'saga →SHIPPED p99', color: '#d62728', value: (p) => p.sagaShippedP99Ms },
+  { label: 'saga →SHIPPED p99', color: '#d62728', dash: '7 4', value: (p) => p.sagaShippedP99Ms },
 ];
 
 export function escapeXml(text: string): string {
@@ -121,7 +121,7 @@ function panel(options: {
     `<rect x="${LEFT}" y="${top}" width="${right - LEFT}" height="${PANEL_HEIGHT}" fill="none" stroke="#333"/>`,
   );
   parts.push(
-    `<text x="${LEFT - 52}" y="${top + PANEL_HEIGHT / 2}" text-anchor="middle" transform="rotate(-90 ${LEFT - 52} ${top + PANEL_HEIGHT / 2})">${escapeXml(options.yLabel)}</text>`,
+    `<text x="${LEFT - 72}" y="${top + PANEL_HEIGHT / 2}" text-anchor="middle" transform="rotate(-90 ${LEFT - 72} ${top + PANEL_HEIGHT / 2})">${escapeXml(options.yLabel)}</text>`,
   );
   parts.push(
     `<text x="${(LEFT + right) / 2}" y="${bottom + 36}" text-anchor="middle">offered orders/s (log scale)</text>`,
