@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
 # One image for the six services and the operator. The first argument picks the component:
 #   docker run IMAGE order            docker run IMAGE operator --mode strimzi --strimzi-cluster ecom-kafka
+# Node.js: the exact version in NODE_IMAGE is the project's one pin (local/lib.sh provisions it for
+# the scripts, local/cluster/images.sh builds this base from it). /app/sbom.cdx.json: the CycloneDX
+# SBOM of the production dependencies, written by the build (label dev.ecom.sbom).
 # Targets: `runtime` (default, last stage): production dependencies and compiled output only, files
 # owned by root, runs as uid 1000. `dev` (Tilt): the same content owned by the runtime user, with
 # ECOM_WATCH=1 so a live-updated dist/ restarts the process.
 # local/packaging/image-smoke.sh reproduces these stages outside Docker and starts the result.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # --- manifests: every workspace's package.json and the lockfile (the npm ci cache key) -------------
 FROM ${NODE_IMAGE} AS manifests
@@ -26,6 +29,9 @@ COPY local/package.json local/
 # --- build: all dependencies, then the TypeScript project references --------------------------------
 FROM manifests AS build
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+# The SBOM of the production dependency tree (CycloneDX JSON, cyclonedx-npm --omit dev): it depends
+# on the manifests and the lockfile only, so it is written here, cached with the npm ci layer.
+RUN npm run --silent sbom
 COPY tsconfig.base.json tsconfig.json ./
 COPY schemas/ schemas/
 COPY services/ services/
@@ -55,6 +61,7 @@ COPY --from=build /app/services/notification/migrations services/notification/mi
 COPY --from=build /app/services/analytics/dist services/analytics/dist
 COPY --from=build /app/services/analytics/migrations services/analytics/migrations
 COPY --from=build /app/operator/dist operator/dist
+COPY --from=build /app/sbom.cdx.json sbom.cdx.json
 COPY --chmod=0755 local/packaging/entrypoint.sh /usr/local/bin/ecom
 
 # --- dev: what Tilt builds; the runtime user may overwrite dist/ (live update) -----------------------
@@ -71,7 +78,8 @@ CMD ["help"]
 FROM ${NODE_IMAGE} AS runtime
 LABEL org.opencontainers.image.title="ecom" \
       org.opencontainers.image.description="ecom services (order, payment, inventory, shipping, notification, analytics) and the ecom operator" \
-      org.opencontainers.image.source="https://github.com/ecom-platform/ecom"
+      org.opencontainers.image.source="https://github.com/ecom-platform/ecom" \
+      dev.ecom.sbom="/app/sbom.cdx.json"
 ENV NODE_ENV=production ECOM_HOME=/app
 WORKDIR /app
 COPY --from=prod /app /app

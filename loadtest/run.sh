@@ -3,6 +3,8 @@
 # See loadtest/README.md. Run `npm start` first (in another terminal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=../local/lib.sh
+source local/lib.sh
 
 usage() {
   cat <<'EOF'
@@ -66,6 +68,8 @@ die() { printf '[loadtest] ERROR: %s\n' "$*" >&2; exit 1; }
 
 declare -A PORT=([order]=3001 [payment]=3002 [inventory]=3003 [shipping]=3004 [notification]=3005 [analytics]=3006)
 SERVICES=(order payment inventory shipping notification analytics)
+
+ensure_node   # the pinned Node.js for the node calls below (local/lib.sh; fetched when the machine's is older)
 
 # 1. The stack must be up: every service ready.
 down=()

@@ -31,7 +31,8 @@ version_ge() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -1)" = "$2" ]; 
 # the npm registry's node-linux-<arch> package (the official binary) at that version, unpacked once
 # into ~/.cache/ecom/node-<version>/. Everything this script runs afterwards (npm, npx, tsx, vitest
 # and its workers, the services the supervisor starts with process.execPath) runs on it. npm itself
-# stays the machine's: its `#!/usr/bin/env node` picks the pinned node from PATH.
+# stays the machine's: its `#!/usr/bin/env node` picks the pinned node from PATH. The one progress
+# line goes to stderr, so callers whose stdout is captured ($(kafka.sh brokers)) are unaffected.
 ensure_node() {
   local want have arch dir tmp
   want="$(node_pin)"
@@ -45,9 +46,9 @@ ensure_node() {
   esac
   dir="${ECOM_CACHE:-$HOME/.cache/ecom}/node-$want"
   if [ -x "$dir/bin/node" ]; then
-    step "Node.js ${have:-(none)} is older than the pinned $want: using $dir/bin/node (cached)"
+    step "Node.js ${have:-(none)} is older than the pinned $want: using $dir/bin/node (cached)" >&2
   else
-    step "Node.js ${have:-(none)} is older than the pinned $want: fetching node-linux-$arch@$want from the npm registry into $dir"
+    step "Node.js ${have:-(none)} is older than the pinned $want: fetching node-linux-$arch@$want from the npm registry into $dir" >&2
     command -v npm >/dev/null || fail "npm not found, so Node.js $want cannot be fetched: install Node.js $want or newer"
     mkdir -p "$(dirname "$dir")"
     tmp="$(mktemp -d "$dir.tmp.XXXXXX")"

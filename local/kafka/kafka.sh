@@ -239,7 +239,7 @@ print_log_tail() {
 
 wait_ready() {
   local pid="$1" t0="$2"
-  command -v node >/dev/null 2>&1 || die "node not found (needed to check the broker): install Node.js 20+"
+  ensure_node   # the pinned Node.js (local/lib.sh), fetched when the machine's is older
   if ! node "$SCRIPT_DIR/wait-ready.mjs" --brokers "$HOST:$KAFKA_PORT" --timeout "$READY_TIMEOUT_S" --pid "$pid"; then
     print_log_tail
     die "the broker did not answer on $HOST:$KAFKA_PORT within ${READY_TIMEOUT_S}s (pid $pid; logs in $LOG_DIR)"

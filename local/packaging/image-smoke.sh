@@ -6,19 +6,25 @@
 #   KEEP=1 bash local/packaging/image-smoke.sh     keep the temp dir (its path is printed)
 #
 # Stages, as in the Dockerfile:
-#   build    the manifests, `npm ci` (all deps), the sources, `tsc -b`
+#   build    the manifests, `npm ci` (all deps), `npm run sbom`, the sources, `tsc -b`
 #   prod     the manifests, `npm ci --omit=dev --ignore-scripts`, then the compiled dist/,
-#            migrations/ and schemas/events copied from build; the entrypoint as /usr/local/bin/ecom
-# Checks on the result: no dev dependency and no TypeScript source in it; `ecom operator --help`
+#            migrations/, schemas/events and sbom.cdx.json copied from build; the entrypoint as
+#            /usr/local/bin/ecom
+# Checks on the result: no dev dependency and no TypeScript source in it; the SBOM lists exactly the
+# installed production packages at their locked versions; `ecom operator --help`
 # and `ecom replay --help` print their usage; an unknown component exits 64; `ecom order` (no DATABASE_URL, so
 # embedded PGlite; KAFKA_BROKERS or the local broker 127.0.0.1:19092) answers /healthz, /readyz and
 # /metrics, run from `/` with a minimal environment so nothing resolves from the repository; SIGTERM
 # ends it cleanly.
 #
-# Needs: node + npm (the npm cache is used first: --prefer-offline), and a reachable Kafka broker
-# (`bash local/kafka/kafka.sh start`). Prints each step; exits non-zero naming what failed.
+# Needs: node + npm (the npm cache is used first: --prefer-offline; Node.js at the Dockerfile's pin,
+# which local/lib.sh fetches when the machine's is older: the image runs that version), and a
+# reachable Kafka broker (`bash local/kafka/kafka.sh start`). Prints each step; exits non-zero
+# naming what failed.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=../lib.sh
+source "$REPO/local/lib.sh"   # ensure_node, node_pin (its step/die are replaced below)
 NICE="${ECOM_NICE:-10}"
 BROKERS="${KAFKA_BROKERS:-127.0.0.1:19092}"
 SERVICES=(order payment inventory shipping notification analytics)
@@ -26,7 +32,9 @@ SERVICES=(order payment inventory shipping notification analytics)
 step() { printf '[image-smoke] %s\n' "$*" >&2; }
 die() { printf '[image-smoke] FAILED: %s\n' "$*" >&2; exit 1; }
 
-command -v node >/dev/null || die "node is not installed"
+ensure_node
+[ "$(node -p process.versions.node)" = "$(node_pin)" ] \
+  || step "note: node $(node -p process.versions.node) here, the image has $(node_pin) (the Dockerfile's pin)"
 command -v npm >/dev/null || die "npm is not installed"
 command -v curl >/dev/null || die "curl is not installed (apt-get install curl)"
 
@@ -77,6 +85,8 @@ npm_ci() { # DIR LOG ARGS...: npm ci, with a clear message when the lockfile is 
   die "npm ci $* failed in $dir"
 }
 npm_ci "$BUILD" "$WORK/npm-ci-build.log"
+step "build: npm run sbom (CycloneDX, production dependencies)"
+( cd "$BUILD" && npm run --silent sbom ) >&2 || die "npm run sbom in the build stage failed"
 step "build: sources + tsc -b"
 cp "$REPO/tsconfig.base.json" "$REPO/tsconfig.json" "$BUILD/"
 for ws in "${WORKSPACES[@]}"; do
@@ -104,6 +114,7 @@ for s in "${SERVICES[@]}"; do
   copy_from_build "services/$s/migrations"
 done
 copy_from_build operator/dist
+copy_from_build sbom.cdx.json
 install -m 0755 "$REPO/local/packaging/entrypoint.sh" "$ROOT/usr/local/bin/ecom"
 
 # --- checks on the content -----------------------------------------------------------------------
@@ -124,6 +135,9 @@ for dep in fastify kafkajs pg pino prom-client @electric-sql/pglite @kubernetes/
   [ -e "$APP/node_modules/$dep" ] || [ -e "$APP/operator/node_modules/$dep" ] \
     || die "production dependency $dep is missing from node_modules"
 done
+sbom_check="$(cd "$REPO" && npx tsx --conditions=source local/src/cli/check-sbom.ts "$APP/sbom.cdx.json" "$APP/node_modules/.package-lock.json")" \
+  || die "the image's SBOM does not match its node_modules: $sbom_check"
+step "SBOM: $sbom_check"
 sources="$(cd "$APP" && find . -path ./node_modules -prune -o -path '*/node_modules' -prune -o \
   \( -name '*.ts' ! -name '*.d.ts' -print \) -o \( -type d -name src -print \) | head -5)"
 [ -z "$sources" ] || die "TypeScript sources are in the image: $sources"
@@ -182,6 +196,11 @@ until curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
   sleep 0.5
 done
 step "/healthz: $(curl -fsS "http://127.0.0.1:$PORT/healthz")"
+# The entrypoint execs node, so the service's pid is node itself: the pinned version, as in the image.
+svc_node="$(readlink "/proc/$SERVICE_PID/exe")" || die "cannot read /proc/$SERVICE_PID/exe"
+svc_version="$("$svc_node" -p process.versions.node)"
+[ "$svc_version" = "$(node_pin)" ] || step "note: ecom order runs on Node.js $svc_version, the image on $(node_pin)"
+step "ecom order runs on Node.js $svc_version ($svc_node)"
 ready=""
 for _ in $(seq 1 60); do
   ready="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" || true
