@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log.js';
 import { testDatabaseUrl } from '../testing/infra.js';
 import { DbError, type MigrationSource, migrate, openDb, type SessionDb } from './index.js';
+import { isTransientError } from './transient.js';
 
 const logger = createLogger('db-test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -275,6 +276,66 @@ describe('db on pglite: one connection', () => {
     const second = await openDb({ schema: 'svc', pgliteDir: dir }, logger);
     cleanups.push(() => second.close());
     expect((await second.query('SELECT label FROM items')).rows).toEqual([{ label: 'persisted' }]);
+  });
+});
+
+describe('db on postgres: named prepared statements', () => {
+  /** One connection, so every query below runs on the same backend session. */
+  const single = async () => {
+    const schema = uniqueSchema();
+    const db = await track(await openDb({ url: testDatabaseUrl(), schema, poolSize: 1 }, logger));
+    await migrate(db, { schema, sources: [kitSource, await serviceSource()] });
+    return db;
+  };
+  const prepared = async (db: SessionDb, text: string) => {
+    const { rows } = await db.query<{ name: string }>(
+      'SELECT name FROM pg_prepared_statements WHERE statement = $1 AND NOT from_sql',
+      [text],
+    );
+    return rows.map((r) => r.name);
+  };
+
+  it('prepares a parameterised statement once per connection and runs it by name afterwards', async () => {
+    const db = await single();
+    const select = 'SELECT label FROM items WHERE id = $1';
+    await db.query("INSERT INTO items (id, label) VALUES (1, 'one'), (2, 'two')");
+    expect((await db.query(select, [1])).rows).toEqual([{ label: 'one' }]);
+    const names = await prepared(db, select);
+    expect(names).toEqual([expect.stringMatching(/^ecom_[0-9a-f]{24}$/)]);
+    // Inside a transaction, on the pool's connection: the same prepared statement, new parameters.
+    const labels = await db.transaction(async (tx) => [
+      (await tx.query(select, [2])).rows,
+      (await tx.query(select, [3])).rows,
+    ]);
+    expect(labels).toEqual([[{ label: 'two' }], []]);
+    expect(await prepared(db, select)).toEqual(names);
+    // Text without parameters goes through the simple protocol and is not prepared.
+    await db.query('SELECT count(*) FROM items');
+    expect(await prepared(db, 'SELECT count(*) FROM items')).toEqual([]);
+  });
+
+  it('runs a statement again, unnamed, when its table changed shape under the prepared form', async () => {
+    const db = await single();
+    const select = 'SELECT * FROM items WHERE id = $1';
+    await db.query("INSERT INTO items (id, label) VALUES (1, 'one')");
+    expect((await db.query(select, [1])).rows).toEqual([{ id: 1, label: 'one', note: null }]);
+    // What a newer replica's migration does while this one runs.
+    await db.query('ALTER TABLE items ADD COLUMN extra int');
+    const stale = await db.query(select, [1]).catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(DbError);
+    // Transient: a consumer batch redoes it; and redone, it runs unnamed with the new columns.
+    expect(isTransientError(stale)).toBe(true);
+    expect((await db.query(select, [1])).rows).toEqual([{ id: 1, label: 'one', note: null, extra: null }]);
+  });
+
+  it('runs everything unnamed when named statements are off (a pooler that cannot keep them)', async () => {
+    const schema = uniqueSchema();
+    const db = await track(
+      await openDb({ url: testDatabaseUrl(), schema, poolSize: 1, namedStatements: false }, logger),
+    );
+    const select = 'SELECT $1::int + 1 AS n';
+    expect((await db.query(select, [1])).rows).toEqual([{ n: 2 }]);
+    expect(await prepared(db, select)).toEqual([]);
   });
 });
 

@@ -13,6 +13,8 @@ export interface DbOptions {
   pgliteDir?: string;
   /** Connections in the pool (default 10). Ignored by PGlite, which has one. */
   poolSize?: number;
+  /** Named prepared statements on PostgreSQL (default true; see PostgresOptions). Ignored by PGlite. */
+  namedStatements?: boolean;
 }
 
 /**
@@ -22,6 +24,16 @@ export interface DbOptions {
  */
 export function openDb(options: DbOptions, logger: Logger): Promise<SessionDb> {
   const schema = assertSchemaName(options.schema);
-  if (options.url) return openPostgres({ url: options.url, schema, poolSize: options.poolSize ?? 10 }, logger);
+  if (options.url) {
+    return openPostgres(
+      {
+        url: options.url,
+        schema,
+        poolSize: options.poolSize ?? 10,
+        ...(options.namedStatements === undefined ? {} : { namedStatements: options.namedStatements }),
+      },
+      logger,
+    );
+  }
   return openPglite({ schema, ...(options.pgliteDir ? { dir: options.pgliteDir } : {}) }, logger);
 }

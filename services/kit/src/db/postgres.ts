@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { DbError, redactUrl } from './errors.js';
 import { quoteIdent } from './identifier.js';
+import { isStalePreparedStatement, StatementNames } from './statement-names.js';
 import { pgTypeParsers } from './type-parsers.js';
 import type { ScriptRunner, Session, SessionDb } from './types.js';
 
@@ -9,15 +10,25 @@ export interface PostgresOptions {
   url: string;
   schema: string;
   poolSize: number;
+  /**
+   * Run parameterised statements as named prepared statements (default true): parsed and planned
+   * once per connection. Off for a pooler that cannot keep them (PgBouncer in transaction mode
+   * before 1.21, or without max_prepared_statements).
+   */
+  namedStatements?: boolean;
 }
 
-function runner(client: pg.Pool | pg.PoolClient, schema: string): ScriptRunner {
+function runner(client: pg.Pool | pg.PoolClient, schema: string, names: StatementNames | undefined): ScriptRunner {
   return {
     async query<R>(text: string, params?: unknown[]) {
+      const name = names?.nameOf(text, params?.length ?? 0);
       try {
-        const result = await client.query(text, params);
+        const result = name ? await client.query({ name, text, values: params }) : await client.query(text, params);
         return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
       } catch (error) {
+        // A table changed shape under the prepared form (a migration of a newer replica): the
+        // text runs unnamed from now on, and the error is transient, so the work is simply redone.
+        if (name && isStalePreparedStatement(error)) names?.forget(text);
         throw new DbError(schema, text, error);
       }
     },
@@ -39,10 +50,11 @@ type MarkBroken = (reason: Error) => void;
 async function inTransaction<T>(
   client: pg.PoolClient,
   schema: string,
+  names: StatementNames | undefined,
   markBroken: MarkBroken,
   fn: (tx: ScriptRunner) => Promise<T>,
 ): Promise<T> {
-  const tx = runner(client, schema);
+  const tx = runner(client, schema, names);
   try {
     await tx.query('BEGIN');
   } catch (error) {
@@ -80,11 +92,19 @@ async function withClient<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client between two statements (a session held by the outbox relay, or a
+  // transaction awaiting something else) that loses its connection emits 'error'; the pool listens
+  // only to idle ones, and an unheard 'error' kills the process. Its next statement fails instead.
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', onError);
   try {
     return await fn(client, (reason) => {
       broken = reason;
     });
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
@@ -106,17 +126,19 @@ export async function openPostgres(options: PostgresOptions, logger: Logger): Pr
   // An idle client losing its connection emits 'error' on the pool; unhandled, it kills the process.
   pool.on('error', (error) => logger.error({ err: error, schema }, 'idle PostgreSQL connection failed'));
 
-  const poolRunner = runner(pool, schema);
+  // One set of names for the pool: a connection prepares a statement the first time it runs it.
+  const names = options.namedStatements === false ? undefined : new StatementNames();
+  const poolRunner = runner(pool, schema, names);
   const db: SessionDb = {
     kind: 'postgres',
     schema,
     query: poolRunner.query,
-    transaction: (fn) => withClient(pool, (client, markBroken) => inTransaction(client, schema, markBroken, fn)),
+    transaction: (fn) => withClient(pool, (client, markBroken) => inTransaction(client, schema, names, markBroken, fn)),
     session: (fn) =>
       withClient(pool, async (client, markBroken) => {
         const session: Session = {
-          ...runner(client, schema),
-          transaction: (txFn) => inTransaction(client, schema, markBroken, txFn),
+          ...runner(client, schema, names),
+          transaction: (txFn) => inTransaction(client, schema, names, markBroken, txFn),
         };
         try {
           return await fn(session);
@@ -142,6 +164,9 @@ export async function openPostgres(options: PostgresOptions, logger: Logger): Pr
       },
     );
   }
-  logger.info({ url: redactUrl(options.url), schema, poolSize: options.poolSize }, 'connected to PostgreSQL');
+  logger.info(
+    { url: redactUrl(options.url), schema, poolSize: options.poolSize, namedStatements: names !== undefined },
+    'connected to PostgreSQL',
+  );
   return db;
 }

@@ -17,6 +17,11 @@ describe('isTransientError', () => {
     ['connection refused (server down)', pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:15432'), true],
     ['pg lost the connection', new Error('Connection terminated unexpectedly'), true],
     ['pool connect timeout', new Error('timeout exceeded when trying to connect'), true],
+    [
+      'a prepared statement whose table changed shape',
+      pgError('0A000', 'cached plan must not change result type'),
+      true,
+    ],
     ['unique violation', pgError('23505'), false],
     ['check violation', pgError('23514'), false],
     ['syntax error', pgError('42601'), false],

@@ -1,3 +1,5 @@
+import { isStalePreparedStatement } from './statement-names.js';
+
 /**
  * Errors that say nothing about the work itself: the same transaction may well succeed when run
  * again (a deadlock victim, a serialization failure, a lost connection, a server shutting down or
@@ -28,6 +30,8 @@ const TRANSIENT_MESSAGES = [
 
 function isTransientOne(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
+  // The runner stops naming that statement: run again, it is prepared anew (statement-names.ts).
+  if (isStalePreparedStatement(error)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08')) return true;
