@@ -10,6 +10,7 @@ import type {
   SagaState,
   Transition,
 } from './domain/saga.js';
+import type { TableColumns } from './domain/saga-table.js';
 
 /** An order as stored and as the API shows it. */
 export interface Order {
@@ -207,6 +208,56 @@ export async function saveState(
     [orderId, state.status, state.paymentStatus, state.reservationStatus, state.cancellationReason],
   );
   return toOrder(rows[0] as OrderRow);
+}
+
+/**
+ * Applies a saga input in one statement, without reading the order first: the order's current
+ * state picks its row of the input's transition table (domain/saga-table.ts), which says what to
+ * store and which statuses to stamp. The UPDATE takes the row lock itself; a row changed by a
+ * concurrent transaction meanwhile is re-checked against the same table row (READ COMMITTED), so
+ * it matches only if its state is still the one the row was chosen for. Returns the index of the
+ * table row that applied and the stored order, or undefined when none did: an unknown order, a
+ * state in which the input changes nothing or is refused, or one the table lacks.
+ */
+export async function applyTransition(
+  tx: Queryable,
+  orderId: string,
+  table: TableColumns,
+): Promise<{ index: number; order: Order } | undefined> {
+  // t's columns are named apart from the order's, so COLUMNS in RETURNING are the order's (new) values.
+  const stamp = (column: string, flag: string) =>
+    `${column} = CASE WHEN t.${flag} THEN COALESCE(o.${column}, clock_timestamp()) ELSE o.${column} END`;
+  const { rows } = await tx.query<OrderRow & { table_index: string | number }>(
+    `UPDATE orders o SET status = t.to_status, payment_status = t.to_payment, reservation_status = t.to_reservation,
+       cancellation_reason = t.to_reason, updated_at = clock_timestamp(),
+       ${stamp('confirmed_at', 'stamp_confirmed')}, ${stamp('shipped_at', 'stamp_shipped')},
+       ${stamp('delivered_at', 'stamp_delivered')}, ${stamp('cancelled_at', 'stamp_cancelled')}
+     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                 $10::bool[], $11::bool[], $12::bool[], $13::bool[])
+       WITH ORDINALITY AS t(from_status, from_payment, from_reservation, from_reason, to_status, to_payment,
+                            to_reservation, to_reason, stamp_confirmed, stamp_shipped, stamp_delivered, stamp_cancelled,
+                            table_index)
+     WHERE o.order_id = $1 AND o.status = t.from_status AND o.payment_status = t.from_payment
+       AND o.reservation_status = t.from_reservation AND o.cancellation_reason IS NOT DISTINCT FROM t.from_reason
+     RETURNING t.table_index, ${COLUMNS}`,
+    [
+      orderId,
+      table.fromStatus,
+      table.fromPayment,
+      table.fromReservation,
+      table.fromReason,
+      table.toStatus,
+      table.toPayment,
+      table.toReservation,
+      table.toReason,
+      table.stamp.CONFIRMED,
+      table.stamp.SHIPPED,
+      table.stamp.DELIVERED,
+      table.stamp.CANCELLED,
+    ],
+  );
+  const row = rows[0];
+  return row ? { index: Number(row.table_index) - 1, order: toOrder(row) } : undefined;
 }
 
 export interface RefundRecord {

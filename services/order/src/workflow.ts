@@ -1,8 +1,9 @@
 import type { Emit, Queryable } from '@ecom/kit';
 import type { OrderCancelled, OrderUpdated } from '@ecom/schemas';
 import { decide, type SagaInput, type SagaStep, type Transition } from './domain/saga.js';
+import { sameState, type TableColumns, type TableRow, tableColumns, transitionTable } from './domain/saga-table.js';
 import type { OrderMetrics } from './metrics.js';
-import { lockOrder, type Order, sagaStateOf, saveState } from './store.js';
+import { applyTransition, lockOrder, type Order, sagaStateOf, saveState } from './store.js';
 
 /** Emits an order event in the caller's unit of work, with whatever context the caller decided. */
 export interface OrderEmitter {
@@ -24,18 +25,56 @@ export function orderFlowEmitter(emit: Emit, orderId: string): OrderEmitter {
 
 export type Applied = { kind: 'unknown' } | { kind: 'applied'; order: Order; step: SagaStep };
 
+interface ApplyOptions {
+  emit: OrderEmitter;
+  metrics: OrderMetrics;
+  reason: string;
+  onCommit: (effect: () => void) => void;
+}
+
+/** Each input's transition table, built once: the inputs are few (kinds × outcomes × statuses). */
+const tables = new Map<string, { rows: TableRow[]; columns: TableColumns }>();
+
+function tableFor(input: SagaInput): { rows: TableRow[]; columns: TableColumns } {
+  const key = JSON.stringify(input);
+  let table = tables.get(key);
+  if (!table) {
+    const rows = transitionTable(input);
+    table = { rows, columns: tableColumns(rows) };
+    tables.set(key, table);
+  }
+  return table;
+}
+
 /**
- * Applies one saga input to a stored order under a row lock: decides, stores, emits one event per
- * status change and counts it. Shared by the event handlers and the routes, so a cancel by event
- * and a cancel by request are the same code. A rejected step (a request not allowed in this state)
- * writes nothing; the caller turns it into a 409.
+ * Applies one saga input to a stored order: decides, stores, emits one event per status change and
+ * counts it. Shared by the event handlers and the routes, so a cancel by event and a cancel by
+ * request are the same code. A rejected step (a request not allowed in this state) writes nothing;
+ * the caller turns it into a 409.
+ *
+ * The usual case, an input that changes the order, is one conditional UPDATE over the input's
+ * transition table (store.applyTransition), which finds the current state, locks and writes in one
+ * round trip. When it matches nothing (an unknown order, a duplicate or late outcome, a refused
+ * request, or a state changed by a concurrent transaction in between), the order is locked and
+ * the input decided in code, exactly as if the table did not exist.
  */
 export async function applyInput(
   tx: Queryable,
   orderId: string,
   input: SagaInput,
-  options: { emit: OrderEmitter; metrics: OrderMetrics; reason: string; onCommit: (effect: () => void) => void },
+  options: ApplyOptions,
 ): Promise<Applied> {
+  const table = tableFor(input);
+  if (table.rows.length > 0) {
+    const applied = await applyTransition(tx, orderId, table.columns);
+    if (applied) {
+      const row = table.rows[applied.index];
+      if (!row || !sameState(sagaStateOf(applied.order), row.to)) {
+        throw new Error(`order ${orderId}: the transition table stored a state other than the one decided`);
+      }
+      return stored(applied.order, row.step, options);
+    }
+  }
   const order = await lockOrder(tx, orderId);
   if (!order) return { kind: 'unknown' };
   const current = sagaStateOf(order);
@@ -43,8 +82,11 @@ export async function applyInput(
   if (step.rejected) return { kind: 'applied', order, step };
   const changed = JSON.stringify(step.state) !== JSON.stringify(current);
   if (!changed) return { kind: 'applied', order, step };
+  return stored(await saveState(tx, orderId, step.state, step.transitions), step, options);
+}
 
-  const saved = await saveState(tx, orderId, step.state, step.transitions);
+/** The events and metrics of a step that was stored. */
+function stored(saved: Order, step: SagaStep, options: ApplyOptions): Applied {
   for (const transition of step.transitions) {
     emitTransition(saved, transition, options.emit, options.reason);
   }
