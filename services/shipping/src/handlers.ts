@@ -3,7 +3,7 @@
 import { causedBy, type Handlers, type ServiceDeps } from '@ecom/kit';
 import type { ShippingConfig } from './service.js';
 import { createShipment } from './shipments.js';
-import { getShipmentOfOrder, lockOrder, recordCancellation } from './store.js';
+import { getShipmentOfOrder, recordCancellation } from './store.js';
 
 export function shippingHandlers(deps: ServiceDeps<ShippingConfig>): Handlers {
   const rules = { carriers: deps.config.carriers, estimatedDays: deps.config.estimatedDays };
@@ -26,7 +26,7 @@ export function shippingHandlers(deps: ServiceDeps<ShippingConfig>): Handlers {
 
     'ecom.order.cancelled.v1': async (event, { tx, log }) => {
       const { orderId, cancellationReason } = event.data;
-      await lockOrder(tx, orderId);
+      // Locks the order's row: a shipment being created for it commits first, and is seen below.
       await recordCancellation(tx, orderId, cancellationReason);
       const shipment = await getShipmentOfOrder(tx, orderId);
       if (shipment) {

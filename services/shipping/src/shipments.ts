@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Emit, EventContext, Queryable } from '@ecom/kit';
 import { chooseCarrier, estimatedDelivery, TRACKING_SUFFIX_LENGTH, trackingNumber } from './domain/shipment.js';
 import { type ShipmentStatus, type StatusStep, statusStep } from './domain/status.js';
-import { getShipment, insertShipment, isOrderCancelled, lockOrder, type Shipment, updateStatus } from './store.js';
+import { insertShipment, lockOrder, lockShipment, type Shipment, updateStatus } from './store.js';
 
 export interface ShipmentRules {
   carriers: readonly string[];
@@ -64,11 +64,12 @@ export async function changeStatus(
   shipmentId: string,
   requested: { status: ShipmentStatus; location: string },
 ): Promise<StatusOutcome> {
-  const current = await getShipment(tx, shipmentId, true);
-  if (!current) return { kind: 'not-found' };
+  const locked = await lockShipment(tx, shipmentId);
+  if (!locked) return { kind: 'not-found' };
+  const current = locked.shipment;
   // A shipment created just before its order was cancelled (CONFIRMED then DELETE) must not
   // carry on: the customer was refunded and the stock went back.
-  if (await isOrderCancelled(tx, current.orderId)) return { kind: 'order-cancelled', shipment: current };
+  if (locked.orderCancelled) return { kind: 'order-cancelled', shipment: current };
   const step = statusStep(current, requested);
   if (step.kind === 'illegal') return { kind: 'illegal', step };
   if (step.kind === 'unchanged') return { kind: 'done', shipment: current, changed: false };

@@ -179,6 +179,27 @@ describe('the shipment of a confirmed order', () => {
       'IN_TRANSIT',
       'DELIVERED',
     ]);
+    // CREATED is the shipment's own created_at, not a row of its own; a row an earlier version
+    // wrote for it does not show twice.
+    expect(detail.json().history[0]).toMatchObject({
+      status: 'CREATED',
+      location: null,
+      timestamp: shipment.createdAt,
+    });
+    const createdRows = async () =>
+      (
+        await running.deps.db.query<{ n: string }>(
+          "SELECT count(*) AS n FROM shipment_history WHERE shipment_id = $1 AND status = 'CREATED'",
+          [shipmentId],
+        )
+      ).rows[0]?.n;
+    expect(await createdRows()).toBe('0');
+    await running.deps.db.query(
+      "INSERT INTO shipment_history (shipment_id, status, at) SELECT shipment_id, 'CREATED', created_at FROM shipments WHERE shipment_id = $1",
+      [shipmentId],
+    );
+    const again = await running.app.inject({ method: 'GET', url: `/api/shipments/${shipmentId}` });
+    expect(again.json().history).toEqual(detail.json().history);
   });
 
   it('is never created for an order cancelled before its CONFIRMED arrives', async () => {

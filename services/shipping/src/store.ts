@@ -57,32 +57,34 @@ function toShipment(r: RawShipment): Shipment {
 }
 
 /**
- * Creates the order's row if needed and locks it; returns the cancellation reason if the order
- * was cancelled. Taken first by everything that creates a shipment or records a cancellation, so
- * a cancellation and a creation for the same order cannot both miss each other.
+ * Creates the order's row if needed and locks it, in one statement; returns the cancellation
+ * reason if the order was cancelled. ON CONFLICT DO UPDATE locks an existing row (waiting for a
+ * transaction that holds it) and returns its latest committed values. Taken first by everything
+ * that creates a shipment, so a cancellation and a creation for the same order cannot both miss
+ * each other.
  */
 export async function lockOrder(tx: Queryable, orderId: string): Promise<{ cancelledReason: string | null }> {
-  await tx.query('INSERT INTO order_signals (order_id) VALUES ($1) ON CONFLICT (order_id) DO NOTHING', [orderId]);
   const { rows } = await tx.query<{ cancelled_reason: string | null }>(
-    'SELECT cancelled_reason FROM order_signals WHERE order_id = $1 FOR UPDATE',
+    `INSERT INTO order_signals (order_id) VALUES ($1)
+     ON CONFLICT (order_id) DO UPDATE SET order_id = excluded.order_id RETURNING cancelled_reason`,
     [orderId],
   );
   return { cancelledReason: rows[0]?.cancelled_reason ?? null };
 }
 
+/**
+ * Records the order's cancellation (the first reason counts), creating and locking its row in the
+ * same statement, so a shipment creation that comes later sees it, and one in progress finishes
+ * first (the statement waits for its lock).
+ */
 export async function recordCancellation(tx: Queryable, orderId: string, reason: string): Promise<void> {
   await tx.query(
-    'UPDATE order_signals SET cancelled_reason = COALESCE(cancelled_reason, $2), cancelled_at = COALESCE(cancelled_at, now()) WHERE order_id = $1',
+    `INSERT INTO order_signals (order_id, cancelled_reason, cancelled_at) VALUES ($1, $2, now())
+     ON CONFLICT (order_id) DO UPDATE SET
+       cancelled_reason = COALESCE(order_signals.cancelled_reason, excluded.cancelled_reason),
+       cancelled_at = COALESCE(order_signals.cancelled_at, excluded.cancelled_at)`,
     [orderId, reason],
   );
-}
-
-export async function isOrderCancelled(db: Queryable, orderId: string): Promise<boolean> {
-  const { rows } = await db.query<{ cancelled_reason: string | null }>(
-    'SELECT cancelled_reason FROM order_signals WHERE order_id = $1',
-    [orderId],
-  );
-  return Boolean(rows[0]?.cancelled_reason);
 }
 
 /** Inserts the shipment unless the order has one; undefined when it already had one. */
@@ -97,18 +99,32 @@ export async function insertShipment(
      RETURNING ${COLUMNS}`,
     [s.shipmentId, s.orderId, s.customerId, s.carrier, s.trackingNumber, s.estimatedDelivery],
   );
-  const row = rows[0];
-  if (!row) return undefined;
-  await appendHistory(tx, row.shipment_id, 'CREATED', null);
-  return toShipment(row);
+  // No history row for CREATED: the shipment's created_at is that entry (getHistory).
+  return rows[0] ? toShipment(rows[0]) : undefined;
 }
 
-export async function getShipment(db: Queryable, shipmentId: string, forUpdate = false): Promise<Shipment | undefined> {
-  const { rows } = await db.query<RawShipment>(
-    `SELECT ${COLUMNS} FROM shipments WHERE shipment_id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+export async function getShipment(db: Queryable, shipmentId: string): Promise<Shipment | undefined> {
+  const { rows } = await db.query<RawShipment>(`SELECT ${COLUMNS} FROM shipments WHERE shipment_id = $1`, [shipmentId]);
+  return rows[0] ? toShipment(rows[0]) : undefined;
+}
+
+/**
+ * The shipment, locked for the rest of the transaction, and whether its order was cancelled, in
+ * one statement. The cancellation is read as of the statement's start, as a separate read after
+ * the lock would (a cancellation does not take the shipment's lock, so none is ordered after it).
+ */
+export async function lockShipment(
+  tx: Queryable,
+  shipmentId: string,
+): Promise<{ shipment: Shipment; orderCancelled: boolean } | undefined> {
+  const { rows } = await tx.query<RawShipment & { cancelled_reason: string | null }>(
+    `SELECT ${COLUMNS},
+       (SELECT cancelled_reason FROM order_signals o WHERE o.order_id = shipments.order_id) AS cancelled_reason
+     FROM shipments WHERE shipment_id = $1 FOR UPDATE`,
     [shipmentId],
   );
-  return rows[0] ? toShipment(rows[0]) : undefined;
+  const row = rows[0];
+  return row ? { shipment: toShipment(row), orderCancelled: Boolean(row.cancelled_reason) } : undefined;
 }
 
 export async function getShipmentOfOrder(db: Queryable, orderId: string): Promise<Shipment | undefined> {
@@ -130,37 +146,40 @@ export async function listShipments(db: Queryable, options: { orderId?: string; 
   return rows.map(toShipment);
 }
 
+/** Moves a shipment the caller has locked and appends the move to its history, in one statement. */
 export async function updateStatus(
   tx: Queryable,
   shipmentId: string,
   status: ShipmentStatus,
   location: string,
 ): Promise<{ shipment: Shipment; at: Date }> {
-  const { rows } = await tx.query<RawShipment>(
-    `UPDATE shipments SET status = $2, location = $3, updated_at = now() WHERE shipment_id = $1 RETURNING ${COLUMNS}`,
+  const { rows } = await tx.query<RawShipment & { history_at: Date | string }>(
+    `WITH moved AS (
+       UPDATE shipments SET status = $2, location = $3, updated_at = now() WHERE shipment_id = $1 RETURNING ${COLUMNS}
+     ), entry AS (
+       INSERT INTO shipment_history (shipment_id, status, location) SELECT shipment_id, status, location FROM moved
+       RETURNING at
+     )
+     SELECT moved.*, entry.at AS history_at FROM moved, entry`,
     [shipmentId, status, location],
   );
-  if (!rows[0]) throw new Error(`shipment ${shipmentId} vanished while locked`);
-  const at = await appendHistory(tx, shipmentId, status, location);
-  return { shipment: toShipment(rows[0]), at };
+  const row = rows[0];
+  if (!row) throw new Error(`shipment ${shipmentId} vanished while locked`);
+  return { shipment: toShipment(row), at: new Date(row.history_at) };
 }
 
-async function appendHistory(
-  tx: Queryable,
-  shipmentId: string,
-  status: ShipmentStatus,
-  location: string | null,
-): Promise<Date> {
-  const { rows } = await tx.query<{ at: Date | string }>(
-    'INSERT INTO shipment_history (shipment_id, status, location) VALUES ($1, $2, $3) RETURNING at',
-    [shipmentId, status, location],
-  );
-  return new Date(rows[0]?.at ?? Date.now());
-}
-
+/**
+ * The statuses the shipment went through, oldest first. The first, CREATED, is the shipment's own
+ * created_at: no history row is written for it (rows an earlier version wrote for it are skipped).
+ */
 export async function getHistory(db: Queryable, shipmentId: string): Promise<HistoryEntry[]> {
   const { rows } = await db.query<{ status: ShipmentStatus; location: string | null; at: Date | string }>(
-    'SELECT status, location, at FROM shipment_history WHERE shipment_id = $1 ORDER BY id',
+    `SELECT status, location, at FROM (
+       SELECT 'CREATED' AS status, NULL::text AS location, created_at AS at, 0::bigint AS id
+       FROM shipments WHERE shipment_id = $1
+       UNION ALL
+       SELECT status, location, at, id FROM shipment_history WHERE shipment_id = $1 AND status <> 'CREATED'
+     ) AS entries ORDER BY id`,
     [shipmentId],
   );
   return rows.map((r) => ({ status: r.status, location: r.location, at: new Date(r.at) }));
