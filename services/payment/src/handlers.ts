@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Handlers } from '@ecom/kit';
 import { type ChargePayload, scheduleRefundOnCancel } from './effects.js';
-import { claimPayment, lockPayment, markCancelled, type PaymentClaim } from './store.js';
+import { claimPayment, lockPayment, markCancelled, markCancelledIfPending, type PaymentClaim } from './store.js';
 import { chargeKey, chargeRequest } from './workflow.js';
 
 /**
@@ -34,6 +34,10 @@ export function paymentHandlers(): Handlers {
 
     'ecom.order.cancelled.v1': async (event, { tx, schedule, log }) => {
       const { orderId, cancellationReason } = event.data;
+      if (await markCancelledIfPending(tx, orderId, cancellationReason)) {
+        log.info({ orderId }, 'order cancelled while its charge is in flight; refunded when it completes');
+        return;
+      }
       const payment = await lockPayment(tx, { orderId });
       if (!payment) {
         // OrderCreated precedes OrderCancelled on the same partition, so this means the charge
@@ -42,6 +46,7 @@ export function paymentHandlers(): Handlers {
         return;
       }
       if (payment.status === 'PENDING') {
+        // A payment claimed and committed after the UPDATE above looked: the same, under the lock.
         await markCancelled(tx, payment.paymentId, cancellationReason);
         log.info({ orderId }, 'order cancelled while its charge is in flight; refunded when it completes');
         return;

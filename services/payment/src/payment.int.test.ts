@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createEvent, EventCodec, type IncomingRecord } from '@ecom/kit';
-import { expectProblem, readTopic, startTestService, type TestService, testLogger } from '@ecom/kit/testing';
+import { eventually, expectProblem, readTopic, startTestService, type TestService } from '@ecom/kit/testing';
 import type { OrderCreated } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChargeRequest, PaymentGateway, RefundRequest } from './gateway/gateway.js';
@@ -245,6 +245,82 @@ describe('transient gateway failures', () => {
     }
   });
 });
+
+describe('a cancellation while the charge is in flight', () => {
+  it('is remembered on the PENDING payment, and the charge that completes afterwards is refunded at once', async () => {
+    const gated = new GatedGateway(
+      new SimulatedGateway({ declineAbove: '10000.00', latencyMs: 0, transientFailureRate: 0 }),
+    );
+    const service = { ...createPaymentService(() => gated), name: 'payment-gated', schema: 'payments_gated' };
+    const other = await startTestService(service);
+    try {
+      const order = orderCreated();
+      const created = createEvent('test', 'ecom.order.created.v1', order, { correlationId: order.orderId });
+      await other.publish(created);
+      await gated.called;
+      const cancelled = createEvent(
+        'test',
+        'ecom.order.cancelled.v1',
+        {
+          orderId: order.orderId,
+          customerId: order.customerId,
+          cancellationReason: 'CUSTOMER_REQUEST',
+          refundRequired: false,
+          totalAmount: order.totalAmount,
+          currency: order.currency,
+        },
+        { correlationId: order.orderId },
+      );
+      await other.publish(cancelled);
+      await eventually(async () => {
+        const { rows } = await other.deps.db.query<{ status: string; cancel_reason: string | null }>(
+          'SELECT status, cancel_reason FROM payments WHERE order_id = $1',
+          [order.orderId],
+        );
+        return rows[0]?.cancel_reason ? rows[0] : undefined;
+      }, 'the cancellation to be stored on the payment').then((row) =>
+        expect(row).toEqual({ status: 'PENDING', cancel_reason: 'CUSTOMER_REQUEST' }),
+      );
+      gated.open();
+      await other.handled(created, cancelled);
+      await eventually(async () => {
+        const [payment] = (
+          (await other.app.inject(`/api/payments?orderId=${order.orderId}`)).json() as { items: Payment[] }
+        ).items;
+        return payment?.refundedAmount === '42.50' ? payment : undefined;
+      }, 'the completed charge to be refunded').then((payment) =>
+        expect(payment).toMatchObject({ status: 'COMPLETED', refunds: [{ amount: '42.50' }] }),
+      );
+    } finally {
+      gated.open();
+      await other.stop();
+    }
+  });
+});
+
+/** Holds every charge until open() is called; `called` resolves at the first charge. */
+class GatedGateway implements PaymentGateway {
+  private release: () => void = () => undefined;
+  private readonly gate = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
+  private reached: () => void = () => undefined;
+  readonly called = new Promise<void>((resolve) => {
+    this.reached = resolve;
+  });
+  constructor(private readonly inner: PaymentGateway) {}
+  async charge(request: ChargeRequest) {
+    this.reached();
+    await this.gate;
+    return this.inner.charge(request);
+  }
+  refund(request: RefundRequest) {
+    return this.inner.refund(request);
+  }
+  open(): void {
+    this.release();
+  }
+}
 
 /** Records the idempotency key of every call that reaches the gateway. */
 class CountingGateway implements PaymentGateway {

@@ -147,6 +147,19 @@ export async function markCancelled(tx: Queryable, paymentId: string, reason: st
   ]);
 }
 
+/**
+ * Remembers the cancellation on the order's payment if its charge is still in flight, in one
+ * conditional UPDATE (it takes the row lock itself; a payment settled meanwhile no longer matches).
+ * False when the order has no PENDING payment: the caller locks it and decides.
+ */
+export async function markCancelledIfPending(tx: Queryable, orderId: string, reason: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `UPDATE payments SET cancel_reason = $2, updated_at = clock_timestamp() WHERE order_id = $1 AND status = 'PENDING'`,
+    [orderId, reason],
+  );
+  return rowCount === 1;
+}
+
 export async function findPayment(db: Queryable, paymentId: string): Promise<Payment | undefined> {
   const { rows } = await db.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE payment_id = $1`, [paymentId]);
   return (await withRefunds(db, rows))[0];
@@ -189,11 +202,20 @@ export interface NewRefund {
   transactionId: string | null;
 }
 
-/** Stores a refund and adds it to the payment's refunded amount (the CHECK keeps it <= amount). */
-export async function insertRefund(tx: Queryable, refund: NewRefund): Promise<void> {
-  await tx.query(
-    `INSERT INTO refunds (refund_id, payment_id, order_id, amount, currency, reason, transaction_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+/**
+ * Stores a refund of a payment the caller has locked (as `payment`) and adds it to the payment's
+ * refunded amount (the CHECK keeps it <= amount), in one statement; returns the payment as it is
+ * now, its refunds being the ones it had plus this one.
+ */
+export async function insertRefund(tx: Queryable, payment: Payment, refund: NewRefund): Promise<Payment> {
+  const { rows } = await tx.query<PaymentRow & { refund_created_at: Date | string }>(
+    `WITH refund AS (
+       INSERT INTO refunds (refund_id, payment_id, order_id, amount, currency, reason, transaction_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING created_at AS refund_created_at
+     )
+     UPDATE payments SET refunded_amount = refunded_amount + $4, updated_at = clock_timestamp()
+     FROM refund WHERE payment_id = $2
+     RETURNING ${COLUMNS}, refund.refund_created_at`,
     [
       refund.refundId,
       refund.paymentId,
@@ -204,8 +226,16 @@ export async function insertRefund(tx: Queryable, refund: NewRefund): Promise<vo
       refund.transactionId,
     ],
   );
-  await tx.query(
-    `UPDATE payments SET refunded_amount = refunded_amount + $2, updated_at = clock_timestamp() WHERE payment_id = $1`,
-    [refund.paymentId, refund.amount],
-  );
+  const row = rows[0];
+  if (!row) throw new Error(`payment ${refund.paymentId} vanished during its refund`);
+  const added = toRefund({
+    refund_id: refund.refundId,
+    payment_id: refund.paymentId,
+    amount: refund.amount,
+    currency: refund.currency,
+    reason: refund.reason,
+    transaction_id: refund.transactionId,
+    created_at: row.refund_created_at,
+  });
+  return toPayment(row, [...payment.refunds, added]);
 }

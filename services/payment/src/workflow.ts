@@ -1,7 +1,7 @@
 import type { Queryable } from '@ecom/kit';
 import type { PaymentProcessed, PaymentRefunded } from '@ecom/schemas';
 import type { ChargeRequest, GatewayResult, RefundRequest } from './gateway/gateway.js';
-import { claimPayment, insertRefund, lockPayment, type Payment, type PaymentClaim, settlePayment } from './store.js';
+import { claimPayment, insertRefund, type Payment, type PaymentClaim, settlePayment } from './store.js';
 
 /** Calls the gateway with the caller's retry policy (the route's differs from the effect runner's). */
 export type ChargeCall = (request: ChargeRequest) => Promise<GatewayResult>;
@@ -107,7 +107,7 @@ export async function recordRefund(
   emit: (data: PaymentRefunded) => void,
 ): Promise<Payment> {
   if (result.status !== 'COMPLETED') throw new RefundDeclinedError(payment.paymentId, result.failureReason);
-  await insertRefund(tx, {
+  const updated = await insertRefund(tx, payment, {
     refundId: plan.refundId,
     paymentId: payment.paymentId,
     orderId: payment.orderId,
@@ -125,7 +125,5 @@ export async function recordRefund(
     currency: payment.currency,
     reason: plan.reason,
   });
-  const updated = await lockPayment(tx, { paymentId: payment.paymentId });
-  if (!updated) throw new Error(`payment ${payment.paymentId} vanished during its refund`);
   return updated;
 }
