@@ -1,9 +1,9 @@
-// Sending is the notification service's external side effect: the kit performs it after the
-// handler's transaction committed, outside it, and records the outcome in a transaction of its
-// own (services/kit/src/effects). The effect key is the source event's ce_id, which the webhook
+// Sending through an external channel (the webhook) is the notification service's side effect:
+// the kit performs it after the handler's transaction committed, outside it, and records the
+// outcome in a transaction of its own (services/kit/src/effects). The effect key is the source event's ce_id, which the webhook
 // carries as its Idempotency-Key: a send repeated after a crash or a lost lease is recognisable.
 import type { EffectHandler, EffectHandlers } from '@ecom/kit';
-import type { NotificationSender, OutgoingNotification } from './senders.js';
+import { type NotificationSender, type OutgoingNotification, sentEvent } from './senders.js';
 import { markSent } from './store.js';
 
 export function notificationEffects(sender: NotificationSender): EffectHandlers {
@@ -15,15 +15,7 @@ export function notificationEffects(sender: NotificationSender): EffectHandlers 
     async record(outcome, { tx, payload, emit, log }) {
       if (!outcome.ok) throw outcome.error;
       await markSent(tx, payload.notificationId);
-      emit('ecom.notification.sent.v1', {
-        notificationId: payload.notificationId,
-        customerId: payload.customerId,
-        orderId: payload.orderId,
-        channel: sender.channel,
-        template: payload.template,
-        message: payload.message,
-        sourceEventId: payload.sourceEventId,
-      });
+      emit('ecom.notification.sent.v1', sentEvent(payload, sender.channel));
       log.info(
         { notificationId: payload.notificationId, orderId: payload.orderId, template: payload.template },
         'notification sent',

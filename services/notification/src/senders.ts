@@ -4,18 +4,40 @@ import type { Logger } from 'pino';
 /** A notification on its way out: what NotificationSent will say, minus the channel. */
 export type OutgoingNotification = Omit<NotificationSent, 'channel'> & { sourceEventType: string };
 
+/** What NotificationSent says about a notification sent through `channel`. */
+export function sentEvent(n: OutgoingNotification, channel: NotificationSent['channel']): NotificationSent {
+  return {
+    notificationId: n.notificationId,
+    customerId: n.customerId,
+    orderId: n.orderId,
+    channel,
+    template: n.template,
+    message: n.message,
+    sourceEventId: n.sourceEventId,
+  };
+}
+
 /**
  * Delivers a notification to the customer through one channel. `send` resolves once the channel
  * accepted it and throws otherwise: the kit's effect runner then calls again with the same key.
  */
 export interface NotificationSender {
   readonly channel: NotificationSent['channel'];
+  /**
+   * True for a channel inside this process that cannot fail (the log): nothing outside can refuse
+   * or repeat it, so the handler stores the notification SENT and announces it in its own
+   * transaction, and sends it once that commits. False for an external system (the webhook):
+   * its send is an effect, performed after commit with retries and recorded in a transaction of
+   * its own (effects.ts).
+   */
+  readonly local: boolean;
   send(notification: OutgoingNotification): Promise<void>;
 }
 
 /** The default channel: the notification is a structured log line (local runs, tests, demos). */
 export class LoggingSender implements NotificationSender {
   readonly channel = 'LOG' as const;
+  readonly local = true;
 
   constructor(private readonly log: Logger) {}
 
@@ -41,6 +63,7 @@ export class WebhookError extends Error {
  */
 export class WebhookSender implements NotificationSender {
   readonly channel = 'WEBHOOK' as const;
+  readonly local = false;
 
   constructor(
     private readonly url: string,
@@ -83,9 +106,4 @@ interface SenderConfig {
 /** The webhook when a URL is configured, else the log. */
 export function createSender(config: SenderConfig, log: Logger): NotificationSender {
   return config.webhookUrl ? new WebhookSender(config.webhookUrl, config.webhookTimeoutMs) : new LoggingSender(log);
-}
-
-/** The channel createSender picks, for the rows the handlers store before the send. */
-export function channelOf(config: SenderConfig): NotificationSender['channel'] {
-  return config.webhookUrl ? 'WEBHOOK' : 'LOG';
 }

@@ -2,7 +2,7 @@ import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefiniti
 import { notificationEffects } from './effects.js';
 import { notificationHandlers } from './handlers.js';
 import { notificationRoutes } from './routes/notifications.js';
-import { channelOf, createSender } from './senders.js';
+import { createSender } from './senders.js';
 
 /** An optional absolute http(s) URL: a typo fails the start instead of every send. */
 function optionalUrl(env: string, description: string): Setting<string | undefined> {
@@ -49,8 +49,10 @@ export const notificationService: ServiceDefinition<typeof settings> = {
   migrations: new URL('../migrations/', import.meta.url),
   consumer: {
     topics: ['ecom.orders', 'ecom.payments', 'ecom.shipments'],
-    handlers: (deps) => notificationHandlers(channelOf(deps.config)),
+    handlers: (deps) => notificationHandlers(createSender(deps.config, deps.logger)),
   },
+  // Only external channels schedule sends; the effect stays registered for every channel, so
+  // sends a previous version scheduled for the log are still performed.
   effects: (deps) => notificationEffects(createSender(deps.config, deps.logger)),
   routes: async (app, deps) => {
     await app.register(notificationRoutes, { deps });

@@ -31,6 +31,10 @@ interface Row {
   sent_at: Date | string | null;
 }
 
+// Named, not *: a prepared statement keeps the columns it was prepared with.
+const COLUMNS = `notification_id, customer_id, order_id, channel, template, message, source_event_id, source_event_type,
+  status, created_at, sent_at`;
+
 const iso = (value: Date | string): string => (value instanceof Date ? value : new Date(value)).toISOString();
 
 function fromRow(r: Row): Notification {
@@ -50,17 +54,33 @@ function fromRow(r: Row): Notification {
 }
 
 /**
- * Claims the source event: inserts the PENDING row, or returns false when a row for this source
- * event already exists. A concurrent claim of the same event waits on the unique index until the
- * first transaction ends, so at most one transaction ever goes on to send.
+ * Claims the source event: inserts its row, PENDING (its send is still to come) or SENT (sent
+ * in the transaction that claims it), or returns false when a row for this source event already
+ * exists. A concurrent claim of the same event waits on the unique index until the first
+ * transaction ends, so at most one transaction ever goes on to send.
  */
-export async function claimNotification(tx: Queryable, n: NewNotification): Promise<boolean> {
+export async function claimNotification(
+  tx: Queryable,
+  n: NewNotification,
+  status: 'PENDING' | 'SENT' = 'PENDING',
+): Promise<boolean> {
   const { rowCount } = await tx.query(
     `INSERT INTO notifications
-       (notification_id, source_event_id, source_event_type, customer_id, order_id, channel, template, message, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'PENDING')
+       (notification_id, source_event_id, source_event_type, customer_id, order_id, channel, template, message, status,
+        sent_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text, CASE WHEN $9::text = 'SENT' THEN clock_timestamp() END)
      ON CONFLICT (source_event_id) DO NOTHING`,
-    [n.notificationId, n.sourceEventId, n.sourceEventType, n.customerId, n.orderId, n.channel, n.template, n.message],
+    [
+      n.notificationId,
+      n.sourceEventId,
+      n.sourceEventType,
+      n.customerId,
+      n.orderId,
+      n.channel,
+      n.template,
+      n.message,
+      status,
+    ],
   );
   return rowCount === 1;
 }
@@ -87,7 +107,7 @@ export async function listNotifications(db: Queryable, filter: ListFilter): Prom
   }
   params.push(filter.limit);
   const { rows } = await db.query<Row>(
-    `SELECT * FROM notifications WHERE ${where} ORDER BY created_at DESC, notification_id DESC LIMIT $${params.length}`,
+    `SELECT ${COLUMNS} FROM notifications WHERE ${where} ORDER BY created_at DESC, notification_id DESC LIMIT $${params.length}`,
     params,
   );
   return rows.map(fromRow);
