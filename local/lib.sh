@@ -8,9 +8,16 @@ fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # in, so call it in the background (`without_inherited_fds daemon &`, where `$!` is then the
 # daemon's pid) or in a subshell.
 without_inherited_fds() {
-  local self=$BASHPID fd
+  local self=$BASHPID fd key value cloexec
   for fd in $(ls "/proc/$self/fd"); do
-    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
+    [ "$fd" -gt 2 ] || continue
+    # Close-on-exec ones go at exec anyway; they include bash's own saved copies of redirected
+    # descriptors, which it must still be able to restore.
+    cloexec=0
+    while read -r key value; do
+      if [ "$key" = flags: ]; then cloexec=$(((8#$value & 8#2000000) != 0)); fi
+    done 2>/dev/null <"/proc/$self/fdinfo/$fd" || continue
+    if [ "$cloexec" = 0 ]; then eval "exec $fd>&-"; fi
   done
   # A shell function cannot be exec'd.
   if declare -F "$1" >/dev/null; then "$@"; else exec "$@"; fi
