@@ -1,4 +1,11 @@
 import { type FaultPoint, type FaultRule, parseFaults } from '../faults/faults.js';
+import {
+  COMPRESSIONS,
+  type Compression,
+  DEFAULT_COMPRESSION,
+  DEFAULT_FETCH,
+  type FetchTuning,
+} from '../kafka/tuning.js';
 import { int, list, oneOf, optional, type Setting, str } from './parse.js';
 
 const HOUR_MS = 3_600_000;
@@ -20,6 +27,36 @@ export function baseSettings(defaultPort: number) {
       'How long a consumer group waits for a crashed member before giving its partitions to the others',
       30_000,
       { min: 6_000, max: 300_000 },
+    ),
+    kafkaCompression: oneOf(
+      'KAFKA_COMPRESSION',
+      'Codec of the record batches this service produces; consumers read every codec whatever it is. lz4 costs the least CPU per record here (README "Performance"); gzip trades CPU for bytes on a slow network',
+      COMPRESSIONS,
+      DEFAULT_COMPRESSION,
+    ),
+    kafkaFetchMinBytes: int(
+      'KAFKA_FETCH_MIN_BYTES',
+      'A fetch returns once this many bytes are there (or KAFKA_FETCH_MAX_WAIT_MS passed); above 1 a lone event waits up to the max wait, so raise it only where latency does not matter',
+      DEFAULT_FETCH.minBytes,
+      { min: 1 },
+    ),
+    kafkaFetchMaxWaitMs: int(
+      'KAFKA_FETCH_MAX_WAIT_MS',
+      'Longest the broker holds a fetch that has less than KAFKA_FETCH_MIN_BYTES: with 1 it delays no record, and sets how often an idle consumer asks again and how long a heartbeat or commit may queue behind a fetch',
+      DEFAULT_FETCH.maxWaitTimeInMs,
+      { min: 10, max: 10_000 },
+    ),
+    kafkaFetchMaxBytesPerPartition: int(
+      'KAFKA_FETCH_MAX_BYTES_PER_PARTITION',
+      'Most bytes a fetch returns for one partition: the largest batch a consumer gets at once',
+      DEFAULT_FETCH.maxBytesPerPartition,
+      { min: 1024 },
+    ),
+    kafkaFetchMaxBytes: int(
+      'KAFKA_FETCH_MAX_BYTES',
+      'Most bytes one fetch returns over all partitions',
+      DEFAULT_FETCH.maxBytes,
+      { min: 1024 },
     ),
     databaseUrl: optional('DATABASE_URL', 'PostgreSQL URL; unset means embedded PGlite in PGLITE_DIR'),
     pgliteDir: optional('PGLITE_DIR', 'Data folder of the embedded PGlite fallback; unset means in memory'),
@@ -88,6 +125,25 @@ export function baseSettings(defaultPort: number) {
       { min: 1_000 },
     ),
     faults: faultsSetting,
+  };
+}
+
+/** The Kafka client's share of a parsed config, as KafkaOptions takes it. */
+export function kafkaTuning(config: {
+  kafkaCompression: Compression;
+  kafkaFetchMinBytes: number;
+  kafkaFetchMaxWaitMs: number;
+  kafkaFetchMaxBytesPerPartition: number;
+  kafkaFetchMaxBytes: number;
+}): { compression: Compression; fetch: FetchTuning } {
+  return {
+    compression: config.kafkaCompression,
+    fetch: {
+      minBytes: config.kafkaFetchMinBytes,
+      maxWaitTimeInMs: config.kafkaFetchMaxWaitMs,
+      maxBytesPerPartition: config.kafkaFetchMaxBytesPerPartition,
+      maxBytes: config.kafkaFetchMaxBytes,
+    },
   };
 }
 

@@ -2,11 +2,21 @@
 // kit needs from a Kafka client goes through the small interfaces below and the client can be
 // swapped by rewriting this one file.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, Kafka as KafkaClient, KafkaMessage, LogEntry, Producer } from 'kafkajs';
+import type {
+  Admin,
+  CompressionTypes as CompressionType,
+  Consumer,
+  Kafka as KafkaClient,
+  KafkaMessage,
+  LogEntry,
+  Producer,
+} from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ObservedTopic, TopicAction } from '../topics/types.js';
+import { CODECS } from './codecs.js';
 import type { IncomingRecord, OutgoingRecord } from './records.js';
+import { type Compression, DEFAULT_COMPRESSION, DEFAULT_FETCH, type FetchTuning } from './tuning.js';
 
 export interface KafkaOptions {
   brokers: string[];
@@ -14,6 +24,10 @@ export interface KafkaOptions {
   logger: Logger;
   /** How long the group waits for a silent member (a killed process) before rebalancing without it. */
   sessionTimeoutMs?: number;
+  /** Codec of produced batches (default DEFAULT_COMPRESSION); consumers read every codec regardless. */
+  compression?: Compression;
+  /** Consumers' fetch settings; unset fields keep DEFAULT_FETCH. */
+  fetch?: Partial<FetchTuning>;
 }
 
 /** What /readyz reports for one Kafka client: fine, or why not. */
@@ -22,7 +36,7 @@ export interface Health {
   detail?: string;
 }
 
-/** Publishes batches with an idempotent producer, acks=all, gzip; order is kept per partition. */
+/** Publishes batches with an idempotent producer, acks=all, the configured codec; order is kept per partition. */
 export interface RecordProducer {
   send(records: OutgoingRecord[]): Promise<void>;
   /** Not ok while the last send failed (broker unreachable, not authorized, ...). */
@@ -114,7 +128,20 @@ export interface TopicAdmin {
 }
 
 // kafkajs is CommonJS; Node's ESM loader cannot see all of its named exports.
-const { Kafka, CompressionTypes, ConfigResourceTypes, logLevel } = kafkajs;
+const { Kafka, CompressionCodecs, CompressionTypes, ConfigResourceTypes, logLevel } = kafkajs;
+
+const COMPRESSION_TYPES: Record<Compression, CompressionType> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  snappy: CompressionTypes.Snappy,
+  lz4: CompressionTypes.LZ4,
+  zstd: CompressionTypes.ZSTD,
+};
+// kafkajs' codec registry is global to the process and has only gzip: every reader (consumers, the
+// replay, the admin's timestamp lookups) must decode whatever another producer wrote.
+for (const [name, codec] of Object.entries(CODECS)) {
+  CompressionCodecs[COMPRESSION_TYPES[name as Compression] as keyof typeof CompressionCodecs] = () => codec;
+}
 
 /** kafkajs' DescribeConfigs source for a topic-level override (DYNAMIC_TOPIC_CONFIG). */
 const TOPIC_CONFIG_SOURCE = 1;
@@ -137,6 +164,7 @@ function kafka({ brokers, clientId, logger }: KafkaOptions): KafkaClient {
 }
 
 export async function openProducer(options: KafkaOptions): Promise<RecordProducer> {
+  const compression = COMPRESSION_TYPES[options.compression ?? DEFAULT_COMPRESSION];
   // One request in flight is what kafkajs' idempotent producer supports, so callers send batches.
   const producer: Producer = kafka(options).producer({
     idempotent: true,
@@ -149,11 +177,15 @@ export async function openProducer(options: KafkaOptions): Promise<RecordProduce
     async send(records) {
       if (records.length === 0) return;
       const byTopic = new Map<string, OutgoingRecord[]>();
-      for (const record of records) byTopic.set(record.topic, [...(byTopic.get(record.topic) ?? []), record]);
+      for (const record of records) {
+        const list = byTopic.get(record.topic);
+        if (list) list.push(record);
+        else byTopic.set(record.topic, [record]);
+      }
       try {
         await producer.sendBatch({
           acks: -1,
-          compression: CompressionTypes.GZIP,
+          compression,
           topicMessages: [...byTopic].map(([topic, list]) => ({
             topic,
             messages: list.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
@@ -173,12 +205,16 @@ export async function openProducer(options: KafkaOptions): Promise<RecordProduce
 /** A kafkajs consumer of `groupId` with the kit's session and fetch settings. */
 function groupConsumer(options: KafkaOptions & { groupId: string }): Consumer {
   const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  const fetch = { ...DEFAULT_FETCH, ...options.fetch };
   return kafka(options).consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
     sessionTimeout,
     heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeout / 3)),
-    maxWaitTimeInMs: 100,
+    minBytes: fetch.minBytes,
+    maxWaitTimeInMs: fetch.maxWaitTimeInMs,
+    maxBytesPerPartition: fetch.maxBytesPerPartition,
+    maxBytes: fetch.maxBytes,
   });
 }
 

@@ -1,0 +1,36 @@
+// The Kafka client's tunables and their defaults, apart from client.ts so the settings
+// (config/base.ts) can name them without loading kafkajs or the codecs' native modules.
+// The defaults come from `npm run bench` on the 2-core machine (README "Performance").
+
+/** The codecs of Kafka's record batches. */
+export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export type Compression = (typeof COMPRESSIONS)[number];
+
+/** What the producers write. Consumers read every codec whatever this is. */
+export const DEFAULT_COMPRESSION: Compression = 'lz4';
+
+/** How a consumer's fetch requests wait and how much they bring back. */
+export interface FetchTuning {
+  /**
+   * The broker answers once this much data is there (or maxWaitTimeInMs passed). 1 answers at the
+   * first record: anything more delays a lone event by up to maxWaitTimeInMs.
+   */
+  minBytes: number;
+  /**
+   * Longest the broker holds a fetch that has less than minBytes. With minBytes 1 it delays no
+   * record; it sets how often an idle consumer asks again, and on the connection it shares with
+   * the group coordinator (one broker) how long a heartbeat or commit may queue behind a fetch.
+   */
+  maxWaitTimeInMs: number;
+  /** Most bytes one partition returns per fetch: the size of the largest batch handed over. */
+  maxBytesPerPartition: number;
+  /** Most bytes one fetch returns over all partitions. */
+  maxBytes: number;
+}
+
+export const DEFAULT_FETCH: FetchTuning = {
+  minBytes: 1,
+  maxWaitTimeInMs: 500,
+  maxBytesPerPartition: 1_048_576,
+  maxBytes: 10_485_760,
+};
