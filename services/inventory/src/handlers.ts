@@ -2,13 +2,14 @@
 // The kit runs each in the consumer's transaction with the inbox entry, so a redelivered event
 // never reaches these twice; the reservation state machine makes a duplicate with a new ce_id
 // (or a late, contradicting outcome) harmless too. Before any of them runs, the batch's rows are
-// locked up front (batch-locks.ts), so their own locks below only re-lock rows already held; they
-// still take them, so each handler stays correct on its own.
+// locked up front (batch-locks.ts); each handler works on those rows (locked-rows.ts), and takes
+// them itself, the same way, only in a transaction no batch prepared, so each stays correct alone.
 import { causedBy, type Handlers, type ServiceDeps } from '@ecom/kit';
 import type { HandledEventType } from './domain/batch-locks.js';
+import { lockedFor } from './locked-rows.js';
 import { applyToOrder, type FlowContext, reserveOrder } from './reservations.js';
 import type { InventoryConfig } from './service.js';
-import { lockOrder, recordCancellation, recordPayment } from './store.js';
+import { recordCancellation, recordPayment } from './store.js';
 
 /** Exactly the types whose rows the batch lock plan knows: a handler cannot be added without its entry there. */
 type InventoryHandlers = { [T in HandledEventType]: NonNullable<Handlers[T]> };
@@ -17,22 +18,24 @@ export function inventoryHandlers(deps: ServiceDeps<InventoryConfig>): Inventory
   const threshold = deps.config.lowStockThreshold;
   return {
     'ecom.order.created.v1': async (event, { tx, emit, log }) => {
-      const flow: FlowContext = { tx, emit, context: causedBy(event), log, threshold };
+      const locked = await lockedFor(tx, event);
+      const flow: FlowContext = { tx, emit, context: causedBy(event), log, threshold, locked };
       const lines = event.data.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
       await reserveOrder(flow, event.data.orderId, lines);
     },
 
     'ecom.payment.processed.v1': async (event, { tx, emit, log }) => {
       const { orderId, status } = event.data;
-      await lockOrder(tx, orderId);
+      const locked = await lockedFor(tx, event);
       // Stored whatever the reservation state: if OrderCreated has not been handled yet, the
       // reservation applies it when it happens.
       const effective = await recordPayment(tx, orderId, status);
+      locked.setSignals(orderId, { paymentStatus: effective });
       if (effective !== status) {
         log.warn({ orderId, status, recorded: effective }, 'payment outcome contradicts the recorded one; ignored');
         return;
       }
-      const flow: FlowContext = { tx, emit, context: causedBy(event), log, threshold };
+      const flow: FlowContext = { tx, emit, context: causedBy(event), log, threshold, locked };
       await applyToOrder(
         flow,
         orderId,
@@ -42,9 +45,10 @@ export function inventoryHandlers(deps: ServiceDeps<InventoryConfig>): Inventory
 
     'ecom.order.cancelled.v1': async (event, { tx, emit, log }) => {
       const { orderId, cancellationReason } = event.data;
-      await lockOrder(tx, orderId);
-      await recordCancellation(tx, orderId, cancellationReason);
-      const flow: FlowContext = { tx, emit, context: causedBy(event), log, threshold };
+      const locked = await lockedFor(tx, event);
+      const recorded = await recordCancellation(tx, orderId, cancellationReason);
+      locked.setSignals(orderId, { cancelledReason: recorded });
+      const flow: FlowContext = { tx, emit, context: causedBy(event), log, threshold, locked };
       await applyToOrder(flow, orderId, { kind: 'release', reason: 'ORDER_CANCELLED' });
     },
   };

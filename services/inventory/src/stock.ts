@@ -4,7 +4,7 @@
 import type { Emit, EventContext, Queryable } from '@ecom/kit';
 import { available, type StockLevel } from './domain/reservation.js';
 import { stockLevelEvents } from './domain/stock-levels.js';
-import { type ProductRow, saveStock } from './store.js';
+import { type ProductRow, saveStocks } from './store.js';
 
 export interface StockChange {
   productId: string;
@@ -15,6 +15,7 @@ export interface StockChange {
   onHandChange?: { operation: 'ADD' | 'SUBTRACT'; reason: 'ORDER' | 'RESTOCK' | 'ADJUSTMENT'; quantity: number };
 }
 
+/** One product's change: see writeStocks. */
 export async function writeStock(
   tx: Queryable,
   emit: Emit,
@@ -22,7 +23,35 @@ export async function writeStock(
   threshold: number,
   change: StockChange,
 ): Promise<ProductRow> {
-  const row = await saveStock(tx, change.productId, change.after);
+  const [row] = await writeStocks(tx, emit, context, threshold, [change]);
+  if (!row) throw new Error(`product ${change.productId} was not written`);
+  return row;
+}
+
+/**
+ * Stores the changes of products the caller has locked in one statement, then emits each
+ * product's events in the order of `changes` (as one write per product did). Returns the stored
+ * rows in that order.
+ */
+export async function writeStocks(
+  tx: Queryable,
+  emit: Emit,
+  context: EventContext,
+  threshold: number,
+  changes: readonly StockChange[],
+): Promise<ProductRow[]> {
+  const saved = await saveStocks(
+    tx,
+    changes.map((c) => ({ productId: c.productId, level: c.after })),
+  );
+  return changes.map((change) => {
+    const row = saved.get(change.productId) as ProductRow;
+    emitStockEvents(emit, context, threshold, change);
+    return row;
+  });
+}
+
+function emitStockEvents(emit: Emit, context: EventContext, threshold: number, change: StockChange): void {
   const after = available(change.after);
   // Stock-level events are about the product, not the order: their correlation is the product's
   // when they come from a manual change; from an order flow they keep the order's correlation.
@@ -58,5 +87,4 @@ export async function writeStock(
       );
     }
   }
-  return row;
 }

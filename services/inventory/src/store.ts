@@ -50,8 +50,8 @@ export async function getProduct(db: Queryable, productId: string): Promise<Prod
 /**
  * Locks the named products, always in product_id order: two transactions locking overlapping
  * sets then take the locks in the same order and wait for each other instead of deadlocking.
- * A consumer batch locks all of its products in one such call (batch-locks.ts), so the locks its
- * handlers take one order at a time are re-locks of rows it holds.
+ * A consumer batch locks all of its products in one such call (locked-rows.ts), and its handlers
+ * work on those rows without locking again.
  */
 export async function lockProducts(tx: Queryable, productIds: readonly string[]): Promise<Map<string, ProductRow>> {
   const { rows } = await tx.query<RawProduct>(
@@ -85,13 +85,28 @@ export async function ensureProduct(tx: Queryable, productId: string): Promise<b
   return rowCount === 1;
 }
 
-export async function saveStock(tx: Queryable, productId: string, level: StockLevel): Promise<ProductRow> {
+/**
+ * Stores the new stock of products the caller has locked, in one statement; returns the stored
+ * rows by product id. Each product once: which of two values for one product would win is
+ * undefined in an UPDATE … FROM, so that is refused before it reaches the database.
+ */
+export async function saveStocks(
+  tx: Queryable,
+  levels: readonly { productId: string; level: StockLevel }[],
+): Promise<Map<string, ProductRow>> {
+  const ids = levels.map((l) => l.productId);
+  if (new Set(ids).size !== ids.length) throw new Error(`saveStocks: a product given twice (${ids.join(', ')})`);
+  if (levels.length === 0) return new Map();
   const { rows } = await tx.query<RawProduct>(
-    `UPDATE products SET on_hand = $2, reserved = $3, updated_at = now() WHERE product_id = $1 RETURNING ${PRODUCT_COLUMNS}`,
-    [productId, level.onHand, level.reserved],
+    `UPDATE products SET on_hand = v.new_on_hand, reserved = v.new_reserved, updated_at = now()
+     FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, new_on_hand, new_reserved)
+     WHERE product_id = v.id RETURNING ${PRODUCT_COLUMNS}`,
+    [ids, levels.map((l) => l.level.onHand), levels.map((l) => l.level.reserved)],
   );
-  if (!rows[0]) throw new Error(`product ${productId} vanished while locked`);
-  return toProduct(rows[0]);
+  const saved = new Map(rows.map((r) => [r.product_id, toProduct(r)]));
+  const missing = ids.filter((id) => !saved.has(id));
+  if (missing.length > 0) throw new Error(`products ${missing.join(', ')} vanished while locked`);
+  return saved;
 }
 
 export async function listProducts(
@@ -112,27 +127,27 @@ export async function listProducts(
 }
 
 /**
- * Creates the orders' signals rows if needed and locks them, in order_id order (the insert too: two
- * transactions inserting the same new ids in opposite orders would wait for each other). Every
- * handler of an order takes this lock first, so OrderCreated (ecom.orders) and PaymentProcessed
- * (ecom.payments), consumed on different partitions at the same time, see each other's writes
- * instead of both missing them.
+ * Creates the orders' signals rows if needed and locks them, in order_id order, and returns what
+ * they say: one statement. ON CONFLICT DO UPDATE locks an existing row (waiting for its holder)
+ * and returns its latest committed values, even ones newer than the statement's snapshot; the rows
+ * are inserted or locked one by one in the SELECT's order, so two transactions locking overlapping
+ * sets take the rows they share in the same order. Every handler of an order takes this lock
+ * first, so OrderCreated (ecom.orders) and PaymentProcessed (ecom.payments), consumed on different
+ * partitions at the same time, see each other's writes instead of both missing them.
  */
 export async function lockOrders(
   tx: Queryable,
   orderIds: readonly string[],
 ): Promise<{ orderId: string; signals: OrderSignals }[]> {
-  await tx.query(
-    'INSERT INTO order_signals (order_id) SELECT id FROM unnest($1::uuid[]) AS ids(id) ORDER BY id ON CONFLICT (order_id) DO NOTHING',
-    [[...orderIds]],
-  );
   const { rows } = await tx.query<{
     order_id: string;
     payment_status: OrderSignals['paymentStatus'];
     cancelled_reason: string | null;
   }>(
-    'SELECT order_id, payment_status, cancelled_reason FROM order_signals WHERE order_id = ANY($1::uuid[]) ORDER BY order_id FOR UPDATE',
-    [[...orderIds]],
+    `INSERT INTO order_signals (order_id) SELECT id FROM unnest($1::uuid[]) AS ids(id) ORDER BY id
+     ON CONFLICT (order_id) DO UPDATE SET order_id = excluded.order_id
+     RETURNING order_id, payment_status, cancelled_reason`,
+    [[...new Set(orderIds)]],
   );
   return rows.map((r) => ({
     orderId: r.order_id,
@@ -162,11 +177,13 @@ export async function recordPayment(
   return rows[0]?.payment_status ?? status;
 }
 
-export async function recordCancellation(tx: Queryable, orderId: string, reason: string): Promise<void> {
-  await tx.query(
-    'UPDATE order_signals SET cancelled_reason = COALESCE(cancelled_reason, $2), updated_at = now() WHERE order_id = $1',
+/** Records the cancellation and returns the reason that counts: the first. */
+export async function recordCancellation(tx: Queryable, orderId: string, reason: string): Promise<string> {
+  const { rows } = await tx.query<{ cancelled_reason: string }>(
+    'UPDATE order_signals SET cancelled_reason = COALESCE(cancelled_reason, $2), updated_at = now() WHERE order_id = $1 RETURNING cancelled_reason',
     [orderId, reason],
   );
+  return rows[0]?.cancelled_reason ?? reason;
 }
 
 export async function getReservations(db: Queryable, orderIds: readonly string[]): Promise<ReservationRow[]> {
@@ -184,10 +201,6 @@ export async function getReservations(db: Queryable, orderIds: readonly string[]
     status: row.status,
     items: row.items,
   }));
-}
-
-export async function getReservation(db: Queryable, orderId: string): Promise<ReservationRow | undefined> {
-  return (await getReservations(db, [orderId]))[0];
 }
 
 export async function insertReservation(tx: Queryable, reservation: ReservationRow): Promise<void> {

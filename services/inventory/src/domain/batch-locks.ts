@@ -4,7 +4,8 @@
  * sorted by order id, then the products sorted by product id. Any two batches (two partitions of
  * ecom.orders, or ecom.orders beside ecom.payments) then take the rows they share in the same
  * order: one waits for the other, and neither can hold a row the other needs while it waits, so
- * they cannot deadlock. The handlers' own locks are then re-locks of rows the batch already holds.
+ * they cannot deadlock. The handlers then take no lock of their own: they work on the rows the
+ * batch holds (locked-rows.ts).
  *
  * Pure: events in, row keys out. The products of stored reservations come in as data: the caller
  * reads them once the order rows are locked, so they cannot change before the handlers run.
