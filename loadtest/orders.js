@@ -22,6 +22,10 @@
 //   LINES          order lines per order, each a different product (1)
 //   CUSTOMER_PREFIX  customer id = prefix + VU number, so a run's orders can be found (loadtest-customer-)
 //   SEED_STOCK     0: setup() stocks nothing (the caller stocked the products)  (1)
+//   CUSTOMERS      N: customer id = prefix + (1 + iteration mod N) instead of the VU number, so
+//                  no customer gets more orders than the checker can list      (unset)
+//   PRODUCT_PREFIX product ids = prefix + 4 digits; run.sh makes it run-unique so the stock
+//                  check starts from zero                                      (loadtest-sku-)
 //
 // npm run bench:saga (local/src/cli/bench-saga.ts) uses MODE, VUS, LINES, CUSTOMER_PREFIX and
 // SEED_STOCK; npm run loadtest leaves them at their defaults.
@@ -47,6 +51,8 @@ if (LINES > PRODUCTS)
   throw new Error(`LINES (${LINES}) must not exceed PRODUCTS (${PRODUCTS}): lines are distinct products`);
 const CUSTOMER_PREFIX = __ENV.CUSTOMER_PREFIX || 'loadtest-customer-';
 const SEED_STOCK = __ENV.SEED_STOCK !== '0';
+const CUSTOMERS = positiveInt('CUSTOMERS', 0);
+const PRODUCT_PREFIX = __ENV.PRODUCT_PREFIX || 'loadtest-sku-';
 
 /**
  * Orders offered in the run: what "sustained the rate" is measured against. A closed loop offers
@@ -148,7 +154,7 @@ function durationSeconds(text) {
 }
 
 function productId(i) {
-  return `loadtest-sku-${String(i).padStart(4, '0')}`;
+  return `${PRODUCT_PREFIX}${String(i).padStart(4, '0')}`;
 }
 
 /**
@@ -190,7 +196,7 @@ function pickProducts() {
 
 export default function () {
   const body = JSON.stringify({
-    customerId: `${CUSTOMER_PREFIX}${exec.vu.idInTest}`,
+    customerId: `${CUSTOMER_PREFIX}${CUSTOMERS ? 1 + (exec.scenario.iterationInTest % CUSTOMERS) : exec.vu.idInTest}`,
     items: pickProducts().map((product) => ({
       productId: product,
       quantity: 1 + Math.floor(Math.random() * MAX_QUANTITY),
@@ -291,6 +297,14 @@ export function handleSummary(data) {
       preAllocatedVUs: PRE_VUS,
       maxVUs: MAX_VUS,
       orderUrl: ORDER_URL,
+    },
+    // Where the invariant checker (loadtest/src/check.ts) finds this run's orders and stock.
+    placed: {
+      customerPrefix: CUSTOMER_PREFIX,
+      // Customer numbers run 1..customers: CUSTOMERS, or every VU k6 started.
+      customers: CUSTOMERS || (data.metrics.vus_max ? data.metrics.vus_max.values.max : MAX_VUS),
+      products: Array.from({ length: PRODUCTS }, (_, i) => productId(i)),
+      seededUnitsPerProduct: data.setup_data ? data.setup_data.units : null,
     },
     orders: {
       offered: OFFERED,

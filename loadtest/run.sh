@@ -12,9 +12,14 @@ Usage: npm run loadtest [-- OPTIONS]
        bash loadtest/run.sh [OPTIONS]
 
 Places orders at a constant arrival rate against the stack `npm start` runs (ports 3001-3006),
-then reads the order service's saga_completion_seconds histogram. Writes
-loadtest/results/<timestamp>.json and loadtest/results/latest.json with: orders/s accepted,
-HTTP latency p50/p95/p99 of order creation, saga completion (created → CONFIRMED) p50/p95/p99.
+optionally with a fault armed mid-load, then reads the order service's saga_completion_seconds
+histogram and checks every order the run placed against the saga's invariants (the e2e tests'
+checker, test/support/saga-invariants.ts): every order settled, charged − refunded = the total of
+kept orders and 0 for cancelled ones, stock conserved and never negative, each notification sent
+once. Writes loadtest/results/<timestamp>.json (and latest.json) with orders/s accepted, HTTP
+latency p50/p95/p99 of order creation, saga completion p50/p95/p99 and
+"invariants": { checked, violations }; beside it <timestamp>.dashboard.html (k6's web dashboard)
+and <timestamp>.svg (offered/accepted/completed orders per second, saga latency over time).
 
 Options (each also settable by the env variable in brackets):
   --rate N          orders per second offered                       [RATE, default 1000]
@@ -23,11 +28,23 @@ Options (each also settable by the env variable in brackets):
   --vus N           VUs preallocated (k6 grows to --max-vus)        [PRE_VUS, default max(50, rate/5)]
   --max-vus N       VU ceiling                                      [MAX_VUS, default max(200, 2*rate)]
   --settle-max S    seconds to wait at most for sagas to finish     [SETTLE_MAX, default 120]
+  --scenario NAME   arm a fault a third into the load               [SCENARIO, default none]
+                      none           no fault
+                      kill-payment   SIGKILL the payment service; npm start's supervisor
+                                     restarts it (the run waits up to 60 s for it to be ready)
+                      db-outage      stop the one-machine PostgreSQL for 5 s, then start it
+                                     (local/postgres/postgres.sh; not with PGlite or DATABASE_URL)
+                      kafka-restart  stop the one-machine Kafka broker, start it again
+                                     (local/kafka/kafka.sh; not with KAFKA_BROKERS elsewhere)
+  --port-base N     services on ports N+1..N+6 (the e2e stack: 3100) [LOADTEST_PORT_BASE, default 3000]
   -h, --help        this text
 
-Exit status: 0 when the run completed, whether or not seed C's targets were met (a missed
-threshold is a finding, listed under "targetsMissed"); non-zero when the stack is not answering,
-k6 cannot be built, or k6 fails for any other reason than crossed thresholds.
+Host: LOADTEST_HOST (default localhost).
+
+Exit status: 1 when an invariant is broken (listed under "invariants.violations"), the stack is
+not answering, k6 cannot be built, or k6 fails for any other reason than crossed thresholds;
+0 otherwise, whether or not seed C's targets were met (a missed threshold is a finding, listed
+under "targetsMissed").
 EOF
 }
 
@@ -38,6 +55,8 @@ PRE_VUS="${PRE_VUS:-}"
 MAX_VUS="${MAX_VUS:-}"
 SETTLE_MAX="${SETTLE_MAX:-120}"
 HOST="${LOADTEST_HOST:-localhost}"
+SCENARIO="${SCENARIO:-none}"
+PORT_BASE="${LOADTEST_PORT_BASE:-3000}"
 
 need_value() { [ $# -ge 2 ] && [ -n "$2" ] || { echo "loadtest: $1 needs a value (see --help)" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
@@ -55,18 +74,25 @@ while [ $# -gt 0 ]; do
     --max-vus=*) MAX_VUS="${1#*=}"; shift ;;
     --settle-max) need_value "$@"; SETTLE_MAX="$2"; shift 2 ;;
     --settle-max=*) SETTLE_MAX="${1#*=}"; shift ;;
+    --scenario) need_value "$@"; SCENARIO="$2"; shift 2 ;;
+    --scenario=*) SCENARIO="${1#*=}"; shift ;;
+    --port-base) need_value "$@"; PORT_BASE="$2"; shift 2 ;;
+    --port-base=*) PORT_BASE="${1#*=}"; shift ;;
     *) echo "loadtest: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 for v in RATE PRODUCTS SETTLE_MAX; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "loadtest: $v must be a positive integer, got '${!v}'" >&2; exit 2; }
 done
+case "$SCENARIO" in none|kill-payment|db-outage|kafka-restart) ;; *) echo "loadtest: unknown --scenario '$SCENARIO' (see --help)" >&2; exit 2 ;; esac
+[[ "$PORT_BASE" =~ ^[0-9]+$ ]] || { echo "loadtest: --port-base must be a number, got '$PORT_BASE'" >&2; exit 2; }
 [[ "$DURATION" =~ ^([0-9]+(ms|s|m|h))+$ ]] || { echo "loadtest: --duration must look like 20s, 1m or 1m30s, got '$DURATION'" >&2; exit 2; }
 
 log() { printf '[loadtest] %s\n' "$*" >&2; }
 die() { printf '[loadtest] ERROR: %s\n' "$*" >&2; exit 1; }
 
-declare -A PORT=([order]=3001 [payment]=3002 [inventory]=3003 [shipping]=3004 [notification]=3005 [analytics]=3006)
+declare -A PORT=([order]=$((PORT_BASE + 1)) [payment]=$((PORT_BASE + 2)) [inventory]=$((PORT_BASE + 3))
+  [shipping]=$((PORT_BASE + 4)) [notification]=$((PORT_BASE + 5)) [analytics]=$((PORT_BASE + 6)))
 SERVICES=(order payment inventory shipping notification analytics)
 
 ensure_node   # the pinned Node.js for the node calls below (local/lib.sh; fetched when the machine's is older)
@@ -97,7 +123,29 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="loadtest/results/$STAMP.json"
 K6_SUMMARY="loadtest/results/$STAMP.k6-summary.json"
 SCRAPES=$(mktemp -d "${TMPDIR:-/tmp}/ecom-loadtest.XXXXXX")
-trap 'rm -rf "$SCRAPES"' EXIT
+FAULT_PID=""
+trap '[ -z "$FAULT_PID" ] || kill "$FAULT_PID" 2>/dev/null || true; rm -rf "$SCRAPES"' EXIT
+# This run's customers and products, so the checker finds its orders and its stock starts at zero.
+RUN_TAG="lt-$(printf '%s' "$STAMP" | tr 'A-Z' 'a-z')-$RANDOM"
+duration_seconds() { # k6 duration → whole seconds (at least 1)
+  local rest=$1 total=0 n u
+  while [[ "$rest" =~ ^([0-9]+)(ms|s|m|h)(.*)$ ]]; do
+    n=${BASH_REMATCH[1]} u=${BASH_REMATCH[2]} rest=${BASH_REMATCH[3]}
+    case $u in h) total=$((total + n * 3600)) ;; m) total=$((total + n * 60)) ;; s) total=$((total + n)) ;; ms) total=$((total + n / 1000)) ;; esac
+  done
+  echo $((total > 0 ? total : 1))
+}
+DURATION_S=$(duration_seconds "$DURATION")
+# At most ~100 orders per customer: the order and notification lists the checker reads stop at 500.
+CUSTOMERS=$(( (RATE * DURATION_S + 99) / 100 )); [ "$CUSTOMERS" -ge 20 ] || CUSTOMERS=20
+
+# The fault's infrastructure must be this machine's, or the scenario cannot fire.
+case "$SCENARIO" in
+  db-outage) bash local/postgres/postgres.sh status >/dev/null 2>&1 \
+    || die "--scenario db-outage stops the one-machine PostgreSQL (local/postgres/postgres.sh), which is not running here" ;;
+  kafka-restart) bash local/kafka/kafka.sh status >/dev/null 2>&1 \
+    || die "--scenario kafka-restart restarts the one-machine Kafka broker (local/kafka/kafka.sh), which is not running here" ;;
+esac
 
 # 3. Start from a quiet stack: sagas of earlier orders still finishing would land in this run's
 #    histogram delta. In flight = orders created minus orders that reached CONFIRMED or CANCELLED.
@@ -122,13 +170,29 @@ for s in "${SERVICES[@]}"; do scrape "$s" "$SCRAPES/before-$s.prom"; done
 
 # 5. k6. Exit 99 means thresholds crossed: a finding. Anything else non-zero is a failure.
 log "k6 $("$K6" version 2>/dev/null | head -n1 | awk '{print $2}'): $RATE orders/s for $DURATION, $PRODUCTS products"
+FAULT_LOG="$SCRAPES/fault.log"
+if [ "$SCENARIO" != none ]; then
+  # A third into the load (setup seeds stock for a few seconds first).
+  delay=$(( DURATION_S / 3 + 3 ))
+  log "scenario $SCENARIO: the fault fires ~${delay}s after k6 starts"
+  bash loadtest/fault.sh "$SCENARIO" "$delay" "${PORT[payment]}" "$HOST" "$FAULT_LOG" &
+  FAULT_PID=$!
+fi
+DASHBOARD="loadtest/results/$STAMP.dashboard.html"
 set +e
-RATE="$RATE" DURATION="$DURATION" PRODUCTS="$PRODUCTS" PRE_VUS="$PRE_VUS" MAX_VUS="$MAX_VUS" \
+# k6's web dashboard without its HTTP server (port -1): only the HTML report at the end. k6 reads
+# the whole environment, so the script's other knobs are pinned here (vitest sets MODE=test).
+MODE=rate LINES=1 SEED_STOCK=1 RATE="$RATE" DURATION="$DURATION" PRODUCTS="$PRODUCTS" PRE_VUS="$PRE_VUS" MAX_VUS="$MAX_VUS" \
   ORDER_URL="http://$HOST:${PORT[order]}" INVENTORY_URL="http://$HOST:${PORT[inventory]}" \
   SUMMARY_PATH="$K6_SUMMARY" RUN_ID="$STAMP" \
+  CUSTOMER_PREFIX="$RUN_TAG-c-" CUSTOMERS="$CUSTOMERS" PRODUCT_PREFIX="$RUN_TAG-sku-" \
+  K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_PORT=-1 K6_WEB_DASHBOARD_PERIOD=1s K6_WEB_DASHBOARD_EXPORT="$DASHBOARD" \
   "$K6" run --quiet --no-usage-report loadtest/orders.js
 k6_rc=$?
+fault_rc=0
+if [ -n "$FAULT_PID" ]; then wait "$FAULT_PID" || fault_rc=$?; FAULT_PID=""; fi
 set -e
+[ "$fault_rc" -eq 0 ] || log "the $SCENARIO fault did not complete cleanly (exit $fault_rc); checking the orders anyway"
 case $k6_rc in
   0) log "k6 finished; every threshold held" ;;
   99) log "k6 finished; some thresholds were crossed (a finding, reported below)" ;;
@@ -160,5 +224,21 @@ scrape order "$SCRAPES/after-order.prom"
 
 # 8. The result file, and latest.json beside it.
 node loadtest/report.mjs "$SCRAPES" "$K6_SUMMARY" "$OUT" "$k6_rc" "$settled"
+
+# 9. Every order this run placed, against the saga's invariants (the e2e tests' checker), and the plot.
+PLOT="loadtest/results/$STAMP.svg"
+log "checking every order of this run against the saga's invariants…"
+ORDER_URL="http://$HOST:${PORT[order]}" PAYMENT_URL="http://$HOST:${PORT[payment]}" \
+  INVENTORY_URL="http://$HOST:${PORT[inventory]}" NOTIFICATION_URL="http://$HOST:${PORT[notification]}" \
+  SETTLE_MAX="$SETTLE_MAX" FAULT_LOG="$FAULT_LOG" SCENARIO="$SCENARIO" \
+  node --import tsx --conditions=source loadtest/src/check.ts "$K6_SUMMARY" "$OUT" "$PLOT" \
+  || die "the invariant check could not read the platform (see above); $OUT has no invariants"
+node -e 'const fs = require("fs"); const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  r.report = { dashboard: fs.existsSync(process.argv[2]) ? process.argv[2] : null, plot: process.argv[3] };
+  fs.writeFileSync(process.argv[1], JSON.stringify(r, null, 2) + "\n");' "$OUT" "$DASHBOARD" "$PLOT"
 cp "$OUT" loadtest/results/latest.json
-log "wrote $OUT (and loadtest/results/latest.json; k6's own summary: $K6_SUMMARY)"
+[ -f "$DASHBOARD" ] || log "k6 wrote no dashboard (a run shorter than a few seconds has too little data)"
+log "wrote $OUT (and loadtest/results/latest.json), $PLOT, $DASHBOARD; k6's own summary: $K6_SUMMARY"
+violations=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).invariants.violations.length)' "$OUT")
+[ "$violations" -eq 0 ] || die "$violations invariant violations (listed under invariants.violations in $OUT)"
+log "invariants hold for every order of this run"
