@@ -12,6 +12,7 @@
 # live update of dist/ takes effect without a new image.
 set -eu
 ECOM_HOME="${ECOM_HOME:-/app}"
+preload=""
 
 usage() {
   sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//'
@@ -23,6 +24,8 @@ case "$component" in
     shift
     main="$ECOM_HOME/services/$component/dist/main.js"
     watch="$ECOM_HOME/services/$component/dist $ECOM_HOME/services/kit/dist $ECOM_HOME/schemas/dist"
+    # OpenTelemetry before anything else is imported; inert unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    preload="--import=$ECOM_HOME/services/kit/dist/telemetry/register.js"
     ;;
   operator)
     shift
@@ -56,6 +59,7 @@ if [ "${ECOM_WATCH:-0}" = "1" ]; then
   flags=""
   for dir in $watch; do flags="$flags --watch-path=$dir"; done
   # shellcheck disable=SC2086 # one flag per directory
-  exec node --enable-source-maps $flags "$main" "$@"
+  exec node --enable-source-maps $preload $flags "$main" "$@"
 fi
-exec node --enable-source-maps "$main" "$@"
+# shellcheck disable=SC2086 # empty or one flag
+exec node --enable-source-maps $preload "$main" "$@"

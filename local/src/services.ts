@@ -20,7 +20,13 @@ export function serviceProcesses(names: string[], stack: StackEnv): ProcessSpec[
   return names.map((name) => ({
     name,
     command: process.execPath,
-    args: ['--enable-source-maps', repoPath('services', name, 'dist/main.js')],
+    // The telemetry preload does nothing unless OTEL_EXPORTER_OTLP_ENDPOINT is set (kit telemetry/register.ts).
+    args: [
+      '--enable-source-maps',
+      '--import',
+      repoPath('services/kit/dist/telemetry/register.js'),
+      repoPath('services', name, 'dist/main.js'),
+    ],
     env: {
       KAFKA_BROKERS: stack.kafkaBrokers,
       ...(stack.databaseUrl ? { DATABASE_URL: stack.databaseUrl } : { PGLITE_DIR: repoPath('.local/pglite', name) }),

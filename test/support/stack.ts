@@ -98,7 +98,15 @@ export class Stack {
   private spawn(name: ServiceName): void {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--conditions=source', resolve(repoRoot, `services/${name}/src/main.ts`)],
+      [
+        '--import',
+        'tsx',
+        '--conditions=source',
+        // Inert unless the env sets an OTLP endpoint (services/kit/src/telemetry/register.ts).
+        '--import',
+        resolve(repoRoot, 'services/kit/src/telemetry/register.ts'),
+        resolve(repoRoot, `services/${name}/src/main.ts`),
+      ],
       {
         cwd: repoRoot,
         env: {

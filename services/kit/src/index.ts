@@ -72,3 +72,4 @@ export {
   type ServiceDeps,
   startService,
 } from './service.js';
+export * from './telemetry/index.js';

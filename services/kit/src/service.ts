@@ -24,6 +24,7 @@ import { createKitMetrics, type KitMetrics } from './metrics.js';
 import { OutboxRelay } from './outbox/relay.js';
 import { EventWriter } from './outbox/writer.js';
 import { RetentionPurge } from './retention.js';
+import { shutdownTelemetry } from './telemetry/shutdown.js';
 
 export type BaseConfig = ConfigOf<ReturnType<typeof baseSettings>>;
 
@@ -254,11 +255,12 @@ export function runService<S extends ConfigSpec>(definition: ServiceDefinition<S
           running.deps.logger.error('shutdown deadline exceeded; exiting');
           process.exit(1);
         }, config.shutdownDeadlineMs).unref();
+        // Spans still buffered are exported last, after the final flush of the outbox produced its own.
         running.stop().then(
-          () => process.exit(0),
+          () => shutdownTelemetry().then(() => process.exit(0)),
           (error) => {
             running.deps.logger.error({ err: error }, 'error while shutting down');
-            process.exit(1);
+            void shutdownTelemetry().then(() => process.exit(1));
           },
         );
       };

@@ -20,6 +20,7 @@ import type { KitMetrics } from '../metrics.js';
 import type { OutboxRelay } from '../outbox/relay.js';
 import { insertOutbox } from '../outbox/store.js';
 import { PendingEvents } from '../outbox/writer.js';
+import { failSpan, inSpan, orderIdOf, startCreateSpan, startProcessSpan, traceparentOf } from '../telemetry/spans.js';
 import { deadLetter, retryDelayMs } from './dead-letter.js';
 import { claimDeadLetters } from './dead-letter-store.js';
 
@@ -310,7 +311,11 @@ async function runInOneTransaction(items: Item[], options: ConsumerOptions): Pro
         undecodable.map((i) => i.record),
       );
       lettered = undecodable.filter((i) => claimed.has(i.record.offset));
-      for (const item of lettered) pending.add(undecodableLetter(item, options.groupId));
+      for (const item of lettered) {
+        const letter = undecodableLetter(item, options.groupId);
+        traceDeadLetter(item, letter.topic, options.groupId, item.error);
+        pending.add(letter);
+      }
     }
     if (isBatchHandler(options.handlers)) {
       await handleBatch(options.handlers, toHandle, tx, pending, options);
@@ -371,24 +376,30 @@ async function handle(
   options: ConsumerOptions,
 ): Promise<void> {
   const handler = handlers[item.event.type] as (event: Event, ctx: HandlerContext) => Promise<void>;
-  const context = causedBy(item.event);
+  // The handler runs in its `process` span: its queries, log lines and emitted events join it, and
+  // effects it schedules carry it as their cause.
+  const span = startProcessSpan(options.groupId, processedRecord(item));
+  const cause = causedBy(item.event);
+  const context = { ...cause, traceparent: traceparentOf(span) ?? cause.traceparent };
   const schedule: Schedule = options.effects
     ? options.effects.scheduler(tx, context, pending.onCommit)
     : () => Promise.reject(new Error(`${options.service} has no effect handlers; ctx.schedule cannot be used`));
   let log: Logger | undefined;
   try {
-    await handler(item.event, {
-      tx,
-      emit: (type, data, ctx = context) => pending.emit(type, data, ctx),
-      forward: (record) => pending.add(record),
-      schedule,
-      onCommit: pending.onCommit,
-      // Built on first use: most events log nothing, and a pino child costs a serialization.
-      get log() {
-        log ??= options.logger.child(logFields(item));
-        return log;
-      },
-    });
+    await inSpan(span, () =>
+      handler(item.event, {
+        tx,
+        emit: (type, data, ctx = context) => pending.emit(type, data, ctx),
+        forward: (record) => pending.add(record),
+        schedule,
+        onCommit: pending.onCommit,
+        // Built on first use: most events log nothing, and a pino child costs a serialization.
+        get log() {
+          log ??= options.logger.child(logFields(item));
+          return log;
+        },
+      }),
+    );
   } catch (error) {
     throw new HandlerError(item, error);
   }
@@ -402,13 +413,19 @@ async function handleBatch(
   options: ConsumerOptions,
 ): Promise<void> {
   if (items.length === 0) return;
+  // One call handles them all: each record still gets its own `process` span, none of them active
+  // (events the handler emits name their cause explicitly and become children of its traceparent).
+  const spans = items.map((item) => startProcessSpan(options.groupId, processedRecord(item)));
   try {
     await handler.handle(
       items.map((i) => i.event),
       { tx, emit: pending.emit, onCommit: pending.onCommit, log: options.logger },
     );
   } catch (error) {
+    for (const span of spans) failSpan(span, error);
     throw new HandlerError(items.length === 1 ? items[0] : undefined, error);
+  } finally {
+    for (const span of spans) span.end();
   }
 }
 
@@ -437,6 +454,7 @@ async function sendToDeadLetters(item: Item, cause: unknown, attempts: number, o
     options.logger.warn(logFields(item), 'record was dead-lettered before (redelivered after a crash); not sent again');
     return;
   }
+  traceDeadLetter(item, letter.topic, options.groupId, error);
   (options.faults ?? noFaults).at('dlq-write-before-offset-commit');
   options.relay.kick();
   options.metrics.deadLettered.inc({ topic: item.record.topic, group: options.groupId, error_class: error.name });
@@ -463,4 +481,36 @@ function logFields(item: Item): Record<string, unknown> {
     fields.traceparent = item.event.traceparent;
   }
   return fields;
+}
+
+function processedRecord(item: Item) {
+  const { record } = item;
+  const event = item.kind === 'event' ? item.event : undefined;
+  const orderId = event ? orderIdOf(event.data, event.correlationId) : record.headers.ce_correlationid;
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key?.toString('utf8') ?? null,
+    traceparent: record.headers.traceparent,
+    ...(event ? { eventId: event.id, eventType: event.type } : {}),
+    ...(orderId ? { orderId } : {}),
+  };
+}
+
+/**
+ * The failure and the dead letter's writing, in the record's trace: a failed `process` span and the
+ * dead letter's `create` span under it. The dead letter keeps the record's traceparent header, so
+ * a replay continues the same trace.
+ */
+function traceDeadLetter(item: Item, topic: string, group: string, error: Error): void {
+  const processing = startProcessSpan(group, processedRecord(item));
+  failSpan(processing, error);
+  const orderId = processedRecord(item).orderId;
+  const letter = startCreateSpan(topic, traceparentOf(processing) ?? item.record.headers.traceparent, {
+    'ecom.dead_letter.error_class': error.name,
+    ...(orderId ? { 'ecom.order_id': orderId } : {}),
+  });
+  letter.end();
+  processing.end();
 }

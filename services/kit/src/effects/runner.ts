@@ -11,6 +11,7 @@ import type { KitMetrics } from '../metrics.js';
 import type { OutboxRelay } from '../outbox/relay.js';
 import { insertOutbox } from '../outbox/store.js';
 import { PendingEvents } from '../outbox/writer.js';
+import { detached, inSpan, startEffectSpan } from '../telemetry/spans.js';
 import {
   type ClaimedEffect,
   claimDueEffects,
@@ -90,7 +91,8 @@ export class EffectRunner {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.batchSize = options.batchSize ?? 50;
     this.loop = new KickLoop(
-      () => this.drain(),
+      // Kicked from inside a handler or request: the run belongs to the effects' own traces.
+      () => detached(() => this.drain()),
       options.sweepMs,
       (error) => options.logger.error({ err: error }, 'effect run failed; will retry on the next sweep'),
       () => void this.updateBacklogMetrics(),
@@ -138,7 +140,13 @@ export class EffectRunner {
     for (;;) {
       const claimed = await claimDueEffects(this.options.db, this.batchSize, this.leaseMs / 1000);
       if (claimed.length === 0) return;
-      await Promise.all(claimed.map((effect) => this.run(effect)));
+      await Promise.all(
+        claimed.map((effect) =>
+          inSpan(startEffectSpan(effect.kind, effect.context.traceparent, effect.context.correlationId), () =>
+            this.run(effect),
+          ),
+        ),
+      );
       if (claimed.length < this.batchSize) return;
     }
   }

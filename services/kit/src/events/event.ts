@@ -36,6 +36,8 @@ export function createEvent<T extends EventType>(
   type: T,
   data: EventPayloads[T],
   context: EventContext,
+  /** The traceparent of the span that writes it (telemetry on); a generated child of the cause's otherwise. */
+  traceparent?: string,
 ): Event<T> {
   const route = EVENT_CATALOG[type];
   return {
@@ -45,7 +47,7 @@ export function createEvent<T extends EventType>(
     subject: String(data[route.subject]),
     time: new Date().toISOString(),
     dataschema: dataSchemaUri(type),
-    traceparent: childTraceparent(context.traceparent),
+    traceparent: traceparent ?? childTraceparent(context.traceparent),
     correlationId: context.correlationId,
     ...(context.causationId ? { causationId: context.causationId } : {}),
     data,

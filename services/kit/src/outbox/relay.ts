@@ -1,11 +1,13 @@
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Queryable, SessionDb } from '../db/types.js';
 import { type Faults, noFaults } from '../faults/faults.js';
 import type { RecordProducer } from '../kafka/client.js';
 import { KickLoop } from '../kick-loop.js';
 import type { KitMetrics } from '../metrics.js';
+import { detached, failSpan, startSendSpan } from '../telemetry/spans.js';
 import { RelayLeadership } from './leadership.js';
-import { deleteOutbox, outboxBacklog, readOutbox } from './store.js';
+import { deleteOutbox, type OutboxRow, outboxBacklog, readOutbox } from './store.js';
 
 export interface RelayOptions {
   db: SessionDb;
@@ -38,7 +40,8 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 500;
     this.leadership = new RelayLeadership(options.db, options.logger);
     this.loop = new KickLoop(
-      () => this.drain(),
+      // A kick comes from inside a request or a handler; the run belongs to none of their traces.
+      () => detached(() => this.drain()),
       options.sweepMs,
       (error) => options.logger.error({ err: error }, 'outbox publish failed; will retry on the next sweep'),
       () => void this.updateBacklogMetrics(),
@@ -86,7 +89,15 @@ export class OutboxRelay {
     const { producer, metrics, faults = noFaults } = this.options;
     const rows = await readOutbox(leader, this.batchSize);
     if (rows.length === 0) return 0;
-    await producer.send(rows);
+    const spans = sendSpans(rows);
+    try {
+      await producer.send(rows);
+    } catch (error) {
+      for (const span of spans) failSpan(span, error);
+      throw error;
+    } finally {
+      for (const span of spans) span.end();
+    }
     faults.at('after-publish-before-outbox-delete');
     await deleteOutbox(
       leader,
@@ -110,4 +121,15 @@ export class OutboxRelay {
       this.options.logger.warn({ err: error }, 'could not read the outbox backlog');
     }
   }
+}
+
+/** One `send` span per topic of the batch, each linking to its records' creation contexts. */
+function sendSpans(rows: OutboxRow[]): Span[] {
+  const byTopic = new Map<string, OutboxRow[]>();
+  for (const row of rows) {
+    const group = byTopic.get(row.topic);
+    if (group) group.push(row);
+    else byTopic.set(row.topic, [row]);
+  }
+  return [...byTopic].map(([topic, group]) => startSendSpan(topic, group));
 }

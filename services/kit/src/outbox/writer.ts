@@ -1,9 +1,10 @@
-import type { EventPayloads, EventType } from '@ecom/schemas';
+import { EVENT_CATALOG, type EventPayloads, type EventType } from '@ecom/schemas';
 import type { Db, Queryable } from '../db/types.js';
 import type { EventCodec } from '../events/codec.js';
 import { createEvent, type Event, type EventContext } from '../events/event.js';
 import { type Faults, noFaults } from '../faults/faults.js';
 import type { OutgoingRecord } from '../kafka/records.js';
+import { failSpan, orderIdOf, startCreateSpan, traceparentOf } from '../telemetry/spans.js';
 import type { OutboxRelay } from './relay.js';
 import { insertOutbox } from './store.js';
 
@@ -24,9 +25,24 @@ export class PendingEvents {
   ) {}
 
   readonly emit: Emit = (type, data, context) => {
-    const event = createEvent(this.service, type, data, context);
-    this.records.push(this.codec.encode(event));
-    return event;
+    // The `create` span is the event's writing (to the outbox, in this transaction); its context is
+    // what the event carries, so the relay links to it and consumers' processing is its child.
+    const orderId = orderIdOf(data, context.correlationId);
+    const span = startCreateSpan(EVENT_CATALOG[type].topic, context.traceparent, {
+      'cloudevents.event_type': type,
+      ...(orderId ? { 'ecom.order_id': orderId } : {}),
+    });
+    try {
+      const event = createEvent(this.service, type, data, context, traceparentOf(span));
+      span.setAttributes({ 'messaging.message.id': event.id, 'cloudevents.event_id': event.id });
+      this.records.push(this.codec.encode(event));
+      return event;
+    } catch (error) {
+      failSpan(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
   };
 
   add(record: OutgoingRecord): void {

@@ -1,0 +1,3 @@
+export { tracingConfigured } from './enabled.js';
+export { shutdownTelemetry } from './shutdown.js';
+export { activeTraceFields, contextFromTraceparent, traceparentOf } from './spans.js';
