@@ -30,7 +30,9 @@ COPY local/package.json local/
 FROM manifests AS build
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 # The SBOM of the production dependency tree (CycloneDX JSON, cyclonedx-npm --omit dev): it depends
-# on the manifests and the lockfile only, so it is written here, cached with the npm ci layer.
+# on the manifests and the lockfile only, so it is written here, cached with the npm ci layer. npm
+# ls's complaints (a peer range the hoisted version misses) do not stop it: what it lists is
+# checked against the lockfile instead (images.sh, image-smoke.sh, test/packaging/sbom.int.test.ts).
 RUN npm run --silent sbom
 COPY tsconfig.base.json tsconfig.json ./
 COPY schemas/ schemas/
