@@ -33,6 +33,7 @@ if [[ " $* " != *" --project unit "* ]]; then
   step "building the local cluster's node components in the background (log: .local/cluster-build.log)"
   bash local/tools/install.sh helm
   bash local/tools/install.sh tilt
+  bash local/tools/install.sh otelcol   # the trace test's backend (test/e2e/traces.int.test.ts)
   bash local/tools/install.sh schemathesis
   bash local/tools/install.sh prometheus-operator
   bash local/tools/install.sh prometheus

@@ -3,7 +3,7 @@
 # venv, at pinned versions, cached in ~/.cache/ecom/<tool>-<version>/ (a second run does not
 # rebuild).
 #
-#   bash local/tools/install.sh [helm|k6|tilt|schemathesis|prometheus-operator|prometheus|all]
+#   bash local/tools/install.sh [helm|k6|tilt|otelcol|schemathesis|prometheus-operator|prometheus|all]
 #                                (default: all; prints each path)
 #   bash local/tools/install.sh --print-dirs                        (no build; the cache dirs, one a line)
 #
@@ -11,7 +11,9 @@
 # `replace` directives, which `go install pkg@version` refuses, so tilt is built
 # from a generated throwaway wrapper module that carries the same replaces; k6
 # uses such a wrapper too (see install_k6), and so does prometheus-operator (its go.mod
-# replaces its own submodules). Wrappers live next to the binary. `prometheus` installs
+# replaces its own submodules). Wrappers live next to the binary. otelcol (the OpenTelemetry
+# Collector with the OTLP receiver and OTLP/HTTP exporter, for the trace test) is built from the
+# module checked in at local/tools/otelcol (go.mod/go.sum pin it). `prometheus` installs
 # Debian's prometheus package with apt-get (root), for the scrape tests.
 #
 # Env overrides: HELM_VERSION, K6_VERSION, TILT_VERSION, SCHEMATHESIS_VERSION, SCHEMATHESIS_CONSTRAINTS
@@ -32,6 +34,9 @@ TILT_RECIPE=2
 # pkg/apis/monitoring and pkg/client submodules) the Go module proxy serves here: v0.95.x's main
 # module and v0.94.x's pkg/client are refused. Its client-go (v0.36) matches local/kube's 1.36.
 PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.93.1}"
+# The collector release local/tools/otelcol/go.mod pins (core modules only: the proxy refuses
+# contrib's v0.165.1 otlpencodingextension, which contrib's fileexporter needs). Bump both together.
+OTELCOL_VERSION="v$(sed -nE 's/^const version = "([0-9.]+)"$/\1/p' "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/otelcol/version.go")"
 # The newest Schemathesis on PyPI; it needs Python 3.11 or newer.
 SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 SCHEMATHESIS_CONSTRAINTS="${SCHEMATHESIS_CONSTRAINTS-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/schemathesis-constraints.txt}"
@@ -48,6 +53,7 @@ tool_dir() {
     helm) echo "$ECOM_CACHE/helm-$HELM_VERSION" ;;
     k6)   echo "$ECOM_CACHE/k6-$K6_VERSION" ;;
     tilt) echo "$ECOM_CACHE/tilt-$TILT_VERSION+r$TILT_RECIPE" ;;   # +r: the recipe (path.sh cuts at the last -)
+    otelcol) echo "$ECOM_CACHE/otelcol-$OTELCOL_VERSION" ;;
     prometheus-operator) echo "$ECOM_CACHE/prometheus-operator-$PROMETHEUS_OPERATOR_VERSION" ;;
     schemathesis) echo "$ECOM_CACHE/schemathesis-$SCHEMATHESIS_VERSION" ;;
     *) die "unknown tool '$1'" ;;
@@ -257,15 +263,38 @@ install_schemathesis() {
   echo "$bin"
 }
 
+# The collector from local/tools/otelcol: its go.sum pins every module, so this is `go build` of a
+# module that is already complete (no wrapper to generate).
+install_otelcol() {
+  local dir; dir="$(tool_dir otelcol)"
+  local bin="$dir/otelcol"
+  if [ -x "$bin" ]; then log "otelcol $OTELCOL_VERSION cached: $bin"; echo "$bin"; return 0; fi
+  require_go "otelcol $OTELCOL_VERSION"; go_env
+  mkdir -p "$dir"
+  exec 9>"$dir/.build.lock"; flock 9
+  if [ -x "$bin" ]; then echo "$bin"; exec 9>&-; return 0; fi
+  local src start; src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/otelcol"; start=$(date +%s)
+  log "building otelcol $OTELCOL_VERSION from the Go module proxy (first run only; ~2 min on 2 cores)…"
+  ( cd "$src" && GOFLAGS="$GOFLAGS -mod=readonly" nice -n "$ECOM_NICE" go build -ldflags "-s -w" -o "$bin.tmp" . ) \
+    || die "go build of $src failed"
+  mv "$bin.tmp" "$bin"
+  local secs=$(( $(date +%s) - start ))
+  echo "$secs" >"$dir/build-seconds"
+  log "built $bin in $(fmt_secs "$secs")"
+  exec 9>&-
+  echo "$bin"
+}
+
 case "${1:-all}" in
   helm) install_helm ;;
+  otelcol) install_otelcol ;;
   k6) install_k6 ;;
   tilt) install_tilt ;;
   schemathesis) install_schemathesis ;;
   prometheus-operator) install_prometheus_operator ;;
   prometheus) install_prometheus ;;
-  all) install_helm; install_k6; install_tilt; install_schemathesis; install_prometheus_operator; install_prometheus ;;
-  --print-dirs) for t in helm k6 tilt schemathesis prometheus-operator; do tool_dir "$t"; done ;;
-  -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown tool '$1' (use helm, k6, tilt, schemathesis, prometheus-operator, prometheus, all)" ;;
+  all) install_helm; install_k6; install_tilt; install_otelcol; install_schemathesis; install_prometheus_operator; install_prometheus ;;
+  --print-dirs) for t in helm k6 tilt otelcol schemathesis prometheus-operator; do tool_dir "$t"; done ;;
+  -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) die "unknown tool '$1' (use helm, k6, tilt, otelcol, schemathesis, prometheus-operator, prometheus, all)" ;;
 esac
