@@ -136,8 +136,9 @@ duration_seconds() { # k6 duration → whole seconds (at least 1)
   echo $((total > 0 ? total : 1))
 }
 DURATION_S=$(duration_seconds "$DURATION")
-# At most ~100 orders per customer: the order and notification lists the checker reads stop at 500.
-CUSTOMERS=$(( (RATE * DURATION_S + 99) / 100 )); [ "$CUSTOMERS" -ge 20 ] || CUSTOMERS=20
+# At most ~40 orders per customer: the order and notification lists the checker reads stop at 500,
+# and an order that ships sends its customer several notifications (created, status changes, shipment).
+CUSTOMERS=$(( (RATE * DURATION_S + 39) / 40 )); [ "$CUSTOMERS" -ge 20 ] || CUSTOMERS=20
 
 # The fault's infrastructure must be this machine's, or the scenario cannot fire.
 case "$SCENARIO" in
