@@ -7,6 +7,9 @@ import { serviceNameFromMain, tracingConfigured } from './enabled.js';
 
 if (tracingConfigured(process.env)) {
   process.env.OTEL_SERVICE_NAME ??= serviceNameFromMain(process.argv[1]);
+  // Traces only: metrics stay with prom-client (/metrics) and logs with pino, unless asked for.
+  process.env.OTEL_METRICS_EXPORTER ??= 'none';
+  process.env.OTEL_LOGS_EXPORTER ??= 'none';
   const { register } = await import('node:module');
   // import-in-the-middle lets the instrumentations patch modules imported from ES modules; only the
   // ones they instrument are wrapped (Fastify reports through diagnostics_channel, needs none).
