@@ -25,6 +25,8 @@ COPY services/notification/package.json services/notification/
 COPY services/analytics/package.json services/analytics/
 COPY operator/package.json operator/
 COPY local/package.json local/
+# npm ci's postinstall applies them (patch-package): kafkajs 2.2.4's idle-timer fix, patches/README.md.
+COPY patches/ patches/
 
 # --- build: all dependencies, then the TypeScript project references --------------------------------
 FROM manifests AS build
@@ -46,6 +48,9 @@ RUN rm -rf schemas/dist services/*/dist operator/dist local/dist && npx tsc -b
 FROM manifests AS prod
 ENV NODE_ENV=production
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+# --ignore-scripts skips the postinstall that patches kafkajs (patch-package is a dev tool): the
+# build stage's patched copy replaces the pristine one.
+COPY --from=build /app/node_modules/kafkajs node_modules/kafkajs
 COPY --from=build /app/schemas/dist schemas/dist
 COPY --from=build /app/schemas/events schemas/events
 COPY --from=build /app/services/kit/dist services/kit/dist

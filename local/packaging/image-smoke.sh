@@ -52,6 +52,7 @@ WORKSPACES=(schemas services/kit "${SERVICES[@]/#/services/}" operator local)
 copy_manifests() { # DEST
   local dest="$1" ws
   cp "$REPO/package.json" "$REPO/package-lock.json" "$dest/"
+  cp -R "$REPO/patches" "$dest/"
   for ws in "${WORKSPACES[@]}"; do
     mkdir -p "$dest/$ws"
     cp "$REPO/$ws/package.json" "$dest/$ws/"
@@ -103,6 +104,11 @@ mkdir -p "$APP" "$ROOT/usr/local/bin"
 step "prod: manifests + npm ci --omit=dev --ignore-scripts in $APP"
 copy_manifests "$APP"
 NODE_ENV=production npm_ci "$APP" "$WORK/npm-ci-prod.log" --omit=dev --ignore-scripts
+step "prod: the build stage's patched kafkajs (patches/; --ignore-scripts skipped the postinstall)"
+rm -rf "$APP/node_modules/kafkajs"
+cp -R "$BUILD/node_modules/kafkajs" "$APP/node_modules/kafkajs"
+grep -q 'ecom patch' "$APP/node_modules/kafkajs/src/network/requestQueue/index.js" \
+  || die "kafkajs in the image is not patched: the build stage's npm ci did not apply patches/ (postinstall: patch-package)"
 step "prod: compiled output, migrations, event schemas, entrypoint"
 copy_from_build() { mkdir -p "$APP/$(dirname "$1")"; cp -R "$BUILD/$1" "$APP/$1"; }
 copy_from_build schemas/dist
