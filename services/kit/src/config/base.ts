@@ -30,7 +30,7 @@ export function baseSettings(defaultPort: number) {
     ),
     kafkaCompression: oneOf(
       'KAFKA_COMPRESSION',
-      'Codec of the record batches this service produces; consumers read every codec whatever it is. lz4 costs the least CPU per record here (README "Performance"); gzip trades CPU for bytes on a slow network',
+      'Codec of the record batches this service produces; consumers read every codec whatever it is. lz4 costs the least CPU per record here (services/kit/src/kafka/README.md), gzip the most',
       COMPRESSIONS,
       DEFAULT_COMPRESSION,
     ),

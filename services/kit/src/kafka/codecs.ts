@@ -30,7 +30,7 @@ const gzipCodec: Codec = {
  * blocks, no checksums beyond the header's, which is lz4_flex's default frame. Synchronous: lz4
  * takes about a microsecond per record, far less than a hop to the thread pool costs, which
  * dominates the small batches the outbox relay sends (measured: 5-record batches cost 15 µs per
- * record async and 1.7 µs sync; README "Performance").
+ * record async and 1.7 µs sync; ./README.md).
  */
 const lz4Codec: Codec = {
   compress: async (encoder) => compressFrameSync(encoder.buffer),

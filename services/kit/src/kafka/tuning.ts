@@ -1,6 +1,6 @@
 // The Kafka client's tunables and their defaults, apart from client.ts so the settings
 // (config/base.ts) can name them without loading kafkajs or the codecs' native modules.
-// The defaults come from `npm run bench` on the 2-core machine (README "Performance").
+// The defaults come from `npm run bench` on the 2-core machine (figures in ./README.md).
 
 /** The codecs of Kafka's record batches. */
 export const COMPRESSIONS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
