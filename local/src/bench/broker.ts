@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { type Compression, DEFAULT_COMPRESSION } from '@ecom/kit';
 import { repoPath } from '../repo.js';
 
 export interface BrokerFigures {
@@ -28,7 +29,14 @@ function number(text: string, pattern: RegExp, what: string): number {
 }
 
 /** The broker's own perf tools (they ship in the Kafka jars): the ceiling the kit is compared with. */
-export function measureBroker(brokers: string, topic: string, records: number, recordBytes: number): BrokerFigures {
+export function measureBroker(
+  brokers: string,
+  topic: string,
+  records: number,
+  recordBytes: number,
+  /** The codec the kit's producers use by default, unless told otherwise. */
+  compression: Compression = DEFAULT_COMPRESSION,
+): BrokerFigures {
   const produced = runClass('org.apache.kafka.tools.ProducerPerformance', [
     '--topic',
     topic,
@@ -42,7 +50,7 @@ export function measureBroker(brokers: string, topic: string, records: number, r
     `bootstrap.servers=${brokers}`,
     'acks=all',
     'enable.idempotence=true',
-    'compression.type=gzip',
+    `compression.type=${compression}`,
   ]);
   const summary =
     produced
