@@ -1,4 +1,6 @@
-import { eventually } from '@ecom/kit/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { openProducer } from '@ecom/kit';
+import { eventually, testKafka } from '@ecom/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newId, orderReaches, placeOrder, seedStock } from '../support/platform.js';
 import { SERVICES, type ServiceName, Stack } from '../support/stack.js';
@@ -173,5 +175,64 @@ describe('one order = one trace across the six services (OpenTelemetry Collector
       (s) => s.traceId !== traceId && s.attributes['ecom.order_id'] === order.orderId && !s.name.startsWith('send '),
     );
     expect(elsewhere.map((s) => `${s.service}: ${s.name}`)).toEqual([]);
+  });
+
+  it('shows a dead-lettered record in its trace: every group failing on it and the dead letter it wrote', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const parent = randomBytes(8).toString('hex');
+    const subject = randomUUID();
+    const producer = await openProducer(testKafka('e2e-traces'));
+    try {
+      // An unknown event type: every group consuming ecom.orders dead-letters it on the first attempt.
+      await producer.send([
+        {
+          topic: 'ecom.orders',
+          key: subject,
+          value: Buffer.from('{}'),
+          headers: {
+            ce_specversion: '1.0',
+            ce_id: randomUUID(),
+            ce_source: '/test',
+            ce_type: 'ecom.order.unheard-of.v1',
+            ce_time: new Date().toISOString(),
+            ce_subject: subject,
+            traceparent: `00-${traceId}-${parent}-01`,
+          },
+        },
+      ]);
+    } finally {
+      await producer.close();
+    }
+    const groups = ['payment', 'inventory', 'shipping', 'notification', 'analytics'];
+    const spans = await eventually(
+      async () => {
+        const inTrace = backend.spans.filter((s) => s.traceId === traceId);
+        const lettered = new Set(inTrace.filter((s) => s.name === 'create ecom.dlq').map((s) => s.service));
+        return groups.every((g) => lettered.has(g)) ? inTrace : undefined;
+      },
+      'a dead letter create span from every group consuming ecom.orders',
+      30_000,
+    );
+    const index = byId(spans);
+    for (const group of groups) {
+      const failed = spans.find((s) => s.service === group && s.kind === SpanKinds.consumer);
+      expect(failed, `${group}'s processing`).toMatchObject({
+        parentSpanId: parent,
+        status: { code: 2 },
+        attributes: { 'messaging.kafka.consumer.group': group, 'messaging.destination.name': 'ecom.orders' },
+      });
+      const letter = spans.find((s) => s.service === group && s.name === 'create ecom.dlq');
+      expect(index.get(letter?.parentSpanId ?? '')).toBe(failed);
+      expect(letter?.attributes).toMatchObject({
+        'messaging.destination.name': 'ecom.dlq',
+        'ecom.dead_letter.error_class': 'UnknownEventType',
+      });
+    }
+    // The relays send the dead letters linked to the record's own context: they kept its traceparent.
+    await eventually(
+      async () =>
+        backend.spans.some((s) => s.name === 'send ecom.dlq' && s.links.some((l) => l.spanId === parent)) || undefined,
+      "a relay's send ecom.dlq span linking to the poisoned record's context",
+    );
   });
 });
