@@ -63,19 +63,22 @@ async function newTopic(prefix: string, partitions: number): Promise<string> {
 }
 
 // A Kafka consumer of our image's kafkajs: DELAY_MS per record, Ready once it joined its group.
+// Loading the kit registers its codecs with kafkajs (which reads only gzip by itself): the records
+// come from the kit's producer, in its default codec (lz4).
 const CONSUMER = `
 const { Kafka, logLevel } = require('kafkajs');
 const http = require('node:http');
+(async () => {
+await import('@ecom/kit');
 const kafka = new Kafka({ clientId: process.env.HOSTNAME, brokers: [process.env.BROKERS], logLevel: logLevel.WARN });
 const consumer = kafka.consumer({ groupId: process.env.GROUP, sessionTimeout: 10000, heartbeatInterval: 1000 });
 let joined = false;
 consumer.on(consumer.events.GROUP_JOIN, () => { joined = true; });
 http.createServer((req, res) => { res.statusCode = joined ? 200 : 503; res.end(); }).listen(8080);
 process.on('SIGTERM', () => consumer.disconnect().finally(() => process.exit(0)));
-(async () => {
-  await consumer.connect();
-  await consumer.subscribe({ topic: process.env.TOPIC, fromBeginning: true });
-  await consumer.run({ eachMessage: () => new Promise((r) => setTimeout(r, Number(process.env.DELAY_MS))) });
+await consumer.connect();
+await consumer.subscribe({ topic: process.env.TOPIC, fromBeginning: true });
+await consumer.run({ eachMessage: () => new Promise((r) => setTimeout(r, Number(process.env.DELAY_MS))) });
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 

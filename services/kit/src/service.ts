@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import type { baseSettings } from './config/base.js';
+import { type baseSettings, kafkaTuning } from './config/base.js';
 import { configOrExit } from './config/exit.js';
 import { type ConfigOf, type ConfigSpec, parseConfig } from './config/parse.js';
 import {
@@ -123,6 +123,7 @@ export async function startService<S extends ConfigSpec>(
     clientId: service,
     logger,
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+    ...kafkaTuning(config),
   };
   const faults = faultInjector(config.faults);
   const producer: RecordProducer = await openProducer(kafka);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ServiceDeps, startGroupConsumer } from '@ecom/kit';
+import { kafkaTuning, type ServiceDeps, startGroupConsumer } from '@ecom/kit';
 import { DLQ_TOPIC } from '@ecom/schemas';
 import { deadLetterRow } from './record.js';
 import { recordDeadLetters } from './store.js';
@@ -29,6 +29,7 @@ export function startDeadLetterWatch(
           clientId: `${deps.service}-dead-letters`,
           logger: deps.logger,
           sessionTimeoutMs: deps.config.kafkaSessionTimeoutMs,
+          ...kafkaTuning(deps.config),
           groupId,
           topics: [DLQ_TOPIC],
           concurrency: 1,
