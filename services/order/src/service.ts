@@ -1,4 +1,5 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition } from '@ecom/kit';
+import { lockBatchOrders } from './batch-locks.js';
 import { startDeadLetterWatch } from './dead-letters/watcher.js';
 import { startDeadlineWorker } from './deadline.js';
 import { orderHandlers } from './handlers.js';
@@ -29,6 +30,7 @@ export const orderService: ServiceDefinition<typeof settings> = {
   consumer: {
     topics: ['ecom.payments', 'ecom.inventory', 'ecom.shipments'],
     handlers: (deps) => orderHandlers(deps),
+    beforeBatch: lockBatchOrders,
   },
   routes: async (app, deps) => {
     await app.register(orderRoutes, { deps });

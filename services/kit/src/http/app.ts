@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Db } from '../db/types.js';
@@ -41,7 +41,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     loggerInstance,
     // Two info lines per request cost more than the request itself at load; the request
     // duration histogram and the error log cover info. LOG_LEVEL=debug brings them back.
-    disableRequestLogging: !options.logger.isLevelEnabled('debug'),
+    logController: new LogController({ disableRequestLogging: !options.logger.isLevelEnabled('debug') }),
     bodyLimit: options.bodyLimit,
     schemaController,
     // A caller's (or the ingress's) request id ties its logs to ours.
