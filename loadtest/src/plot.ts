@@ -146,6 +146,7 @@ export function plotSvg(input: PlotInput): string {
     .join('');
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${esc(input.title)}</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="${LEFT}" y="18" font-size="14" font-weight="bold">${esc(input.title)}</text>`,
     panel(

@@ -30,7 +30,7 @@ export function baseSettings(defaultPort: number) {
     ),
     kafkaCompression: oneOf(
       'KAFKA_COMPRESSION',
-      'Codec of the record batches this service produces; the kit\'s consumers read every codec whatever it is, a plain kafkajs consumer elsewhere only gzip and none (loading @ecom/kit registers the others with kafkajs). lz4 costs the least CPU per record here (services/kit/src/kafka/README.md), gzip the most',
+      "Codec of the record batches this service produces; the kit's consumers read every codec whatever it is, a plain kafkajs consumer elsewhere only gzip and none (loading @ecom/kit registers the others with kafkajs). lz4 costs the least CPU per record here (services/kit/src/kafka/README.md), gzip the most",
       COMPRESSIONS,
       DEFAULT_COMPRESSION,
     ),
