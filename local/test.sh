@@ -17,7 +17,7 @@ npm run --silent check-settings
 
 # The integration tests' global setup starts the same pieces idempotently; doing it here first
 # shows the one-time builds (kube-apiserver, etcd, helm, tilt, prometheus-operator, the cluster's
-# node components and images: ~35 min on 2 cores) and Debian's prometheus package install as
+# node components and images: ~35 min on 2 cores) and Debian's prometheus and chromium installs as
 # progress instead of a silent hook; the cluster tests (test/cluster/) need local/cluster up. Only
 # the unit tests need none of it.
 if [[ " $* " != *" --project unit "* ]]; then
@@ -37,6 +37,7 @@ if [[ " $* " != *" --project unit "* ]]; then
   bash local/tools/install.sh schemathesis
   bash local/tools/install.sh prometheus-operator
   bash local/tools/install.sh prometheus
+  bash local/tools/install.sh chromium
   wait "$cluster_build" || { tail -n 30 .local/cluster-build.log >&2; fail "building the cluster's node components failed (log: .local/cluster-build.log)"; }
   bash local/cluster/cluster.sh up
 fi

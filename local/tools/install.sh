@@ -3,7 +3,7 @@
 # venv, at pinned versions, cached in ~/.cache/ecom/<tool>-<version>/ (a second run does not
 # rebuild).
 #
-#   bash local/tools/install.sh [helm|k6|tilt|otelcol|schemathesis|prometheus-operator|prometheus|all]
+#   bash local/tools/install.sh [helm|k6|tilt|otelcol|schemathesis|prometheus-operator|prometheus|chromium|all]
 #                                (default: all; prints each path)
 #   bash local/tools/install.sh --print-dirs                        (no build; the cache dirs, one a line)
 #
@@ -13,8 +13,8 @@
 # uses such a wrapper too (see install_k6), and so does prometheus-operator (its go.mod
 # replaces its own submodules). Wrappers live next to the binary. otelcol (the OpenTelemetry
 # Collector with the OTLP receiver and OTLP/HTTP exporter, for the trace test) is built from the
-# module checked in at local/tools/otelcol (go.mod/go.sum pin it). `prometheus` installs
-# Debian's prometheus package with apt-get (root), for the scrape tests.
+# module checked in at local/tools/otelcol (go.mod/go.sum pin it). `prometheus` and `chromium`
+# install Debian's packages with apt-get (root): the scrape tests' server, the load test report's browser.
 #
 # Env overrides: HELM_VERSION, K6_VERSION, TILT_VERSION, SCHEMATHESIS_VERSION, SCHEMATHESIS_CONSTRAINTS
 #                (pip constraints file; empty: none), PYTHON (default python3),
@@ -202,26 +202,37 @@ install_prometheus_operator() {
     github.com/prometheus-operator/prometheus-operator
 }
 
-# Debian's prometheus package: the Prometheus server the scrape tests run on a port of their own.
-# Installs only the package's binaries and files (no recommended node exporter); where a service
-# manager runs, the package's own service may start too, which the tests do not use.
-install_prometheus() {
-  local bin; bin="$(command -v prometheus || true)"
+# A Debian package's command, installed with apt-get (root) when it is not on PATH; prints its path.
+#   install_debian_tool PACKAGE COMMAND WHAT   (WHAT: what to install instead, for the error message)
+# Installs only the package and what it depends on (no recommends); where a service manager runs,
+# a package's own service may start too, which the tests do not use.
+# Its first line of `--version`: stdout's, else stderr's (prometheus 2.x prints it there).
+tool_version() { local v; v="$("$1" --version 2>/dev/null | head -1)"; [ -n "$v" ] || v="$("$1" --version 2>&1 | head -1)"; echo "$v"; }
+
+install_debian_tool() {
+  local pkg="$1" cmd="$2" what="$3" bin
+  bin="$(command -v "$cmd" || true)"
   if [ -z "$bin" ]; then
-    command -v apt-get >/dev/null 2>&1 || die "prometheus is not installed and there is no apt-get: install Prometheus 2.x so that \`prometheus\` is on PATH."
-    [ "$(id -u)" = 0 ] || die "prometheus is not installed; installing Debian's package needs root: sudo apt-get install --no-install-recommends prometheus"
-    log "installing Debian's prometheus package (apt-get update, then apt-get install --no-install-recommends prometheus)…"
+    command -v apt-get >/dev/null 2>&1 || die "$cmd is not installed and there is no apt-get: install $what so that \`$cmd\` is on PATH."
+    [ "$(id -u)" = 0 ] || die "$cmd is not installed; installing Debian's package needs root: sudo apt-get install --no-install-recommends $pkg"
+    log "installing Debian's $pkg package (apt-get update, then apt-get install --no-install-recommends $pkg)…"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || die "apt-get update failed (are Debian's package mirrors reachable?)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2 \
-      || die "apt-get install prometheus failed (see apt's output above)"
-    bin="$(command -v prometheus || true)"
-    [ -n "$bin" ] || die "the prometheus package was installed but \`prometheus\` is not on PATH"
-    log "installed $bin ($("$bin" --version 2>&1 | head -1))"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" >&2 \
+      || die "apt-get install $pkg failed (see apt's output above)"
+    bin="$(command -v "$cmd" || true)"
+    [ -n "$bin" ] || die "the $pkg package was installed but \`$cmd\` is not on PATH"
+    log "installed $bin ($(tool_version "$bin"))"
   else
-    log "prometheus installed: $bin ($("$bin" --version 2>&1 | head -1))"
+    log "$cmd installed: $bin ($(tool_version "$bin"))"
   fi
   echo "$bin"
 }
+
+# The Prometheus server the scrape tests run on a port of their own.
+install_prometheus() { install_debian_tool prometheus prometheus 'Prometheus 2.x'; }
+
+# The headless browser the load test's dashboard check opens its HTML report in.
+install_chromium() { install_debian_tool chromium chromium 'Chromium'; }
 
 require_python_venv() {
   command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found (needed for $1).
@@ -293,7 +304,8 @@ case "${1:-all}" in
   schemathesis) install_schemathesis ;;
   prometheus-operator) install_prometheus_operator ;;
   prometheus) install_prometheus ;;
-  all) install_helm; install_k6; install_tilt; install_otelcol; install_schemathesis; install_prometheus_operator; install_prometheus ;;
+  chromium) install_chromium ;;
+  all) install_helm; install_k6; install_tilt; install_otelcol; install_schemathesis; install_prometheus_operator; install_prometheus; install_chromium ;;
   --print-dirs) for t in helm k6 tilt otelcol schemathesis prometheus-operator; do tool_dir "$t"; done ;;
   -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown tool '$1' (use helm, k6, tilt, otelcol, schemathesis, prometheus-operator, prometheus, all)" ;;

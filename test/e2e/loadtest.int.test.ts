@@ -31,11 +31,11 @@ function run(args: string[]): Promise<{ code: number | null; output: string }> {
   });
 }
 
-// CI (`bash .ci/run` on a fresh clone) provisions Debian's Chromium through loadtest/chromium.sh
+// CI (`bash .ci/run` on a fresh clone) provisions Debian's Chromium (local/tools/install.sh chromium)
 // and must run the browser check; elsewhere it runs when a Chromium is on PATH.
 const inCi = Boolean(process.env.CI);
 const chromium = inCi
-  ? spawnSync('bash', ['loadtest/chromium.sh'], {
+  ? spawnSync('bash', ['local/tools/install.sh', 'chromium'], {
       cwd: repoRoot,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -117,7 +117,7 @@ describe('npm run loadtest against the e2e stack', () => {
   }, 120_000);
 
   it.skipIf(!chromium && !inCi)('the dashboard loads in headless Chromium without errors and draws its charts', () => {
-    expect(chromium, 'loadtest/chromium.sh provided no Chromium (see its output above)').toBeDefined();
+    expect(chromium, 'local/tools/install.sh chromium provided no Chromium (see its output above)').toBeDefined();
     const page = `file://${resolve(repoRoot, report.report.dashboard ?? '')}`;
     const browser = spawnSync(
       chromium ?? 'chromium',
