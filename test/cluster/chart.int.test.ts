@@ -166,8 +166,10 @@ function pollOrders(run: string, knownOrderId: string, product: string): Poller 
         const posted = await freshRequest(`${url}/api/orders`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-${i}` },
+          // Spread over customers: the invariant check reads each customer's notifications in one
+          // page of at most 500 (about four per order).
           body: JSON.stringify({
-            customerId: `${run}-c`,
+            customerId: `${run}-c${i % 20}`,
             currency: 'EUR',
             items: [{ productId: product, quantity: 1, price: '2.00' }],
           }),

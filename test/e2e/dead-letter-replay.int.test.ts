@@ -19,6 +19,7 @@ import {
   type RecordProducer,
 } from '@ecom/kit';
 import { eventually, readTopic, testDatabaseUrl, testKafka, testLogger, uniqueName } from '@ecom/kit/testing';
+import { isEventType } from '@ecom/schemas';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { DeadLetterReplay } from '../../operator/src/api/deadletterreplay.js';
@@ -48,7 +49,7 @@ import {
   seedStock,
   stockOf,
 } from '../support/platform.js';
-import { groupsConsuming } from '../support/services.js';
+import { groupsConsuming, groupsHandling } from '../support/services.js';
 import { api, Stack } from '../support/stack.js';
 
 // The saga deadline must not cancel the stuck order while the test fixes and replays it.
@@ -213,7 +214,10 @@ describe('DeadLetterReplay with the real services, Kafka and kube-apiserver', ()
   const badPayment = poison('ecom.payments', 'ecom.payment.processed.v1', '{}');
   const unknownType = poison('ecom.shipments', 'ecom.shipment.teleported.v1', '{}');
   const letters = [invalidJson, schemaViolation, badPayment, unknownType];
-  const groupsOf = (p: (typeof letters)[number]) => groupsConsuming(p.record.topic);
+  // A known type is dead-lettered by the groups that handle it (the others skip it unread); an
+  // unknown one by every group reading its topic.
+  const groupsOf = (p: (typeof letters)[number]) =>
+    isEventType(p.record.headers.ce_type) ? groupsHandling(p.record.headers.ce_type) : groupsConsuming(p.record.topic);
   const total = letters.reduce((n, p) => n + groupsOf(p).length, 0);
   let since: Date;
   let until: Date;
@@ -366,7 +370,7 @@ describe('DeadLetterReplay with the real services, Kafka and kube-apiserver', ()
     });
     expect(podSpecOf(j).containers[0].args).toContain('--dry-run');
     const result = await runJob(j);
-    const expected = groupsConsuming('ecom.orders').length;
+    const expected = groupsHandling('ecom.order.created.v1').length;
     expect(summaryOf(result)).toMatchObject({
       dryRun: true,
       matched: expected,
@@ -374,7 +378,7 @@ describe('DeadLetterReplay with the real services, Kafka and kube-apiserver', ()
       skipped: total - expected,
     });
     const listed = result.lines.filter((l) => l.event === 'match');
-    expect(listed.map((l) => l.consumerGroup).sort()).toEqual(groupsConsuming('ecom.orders'));
+    expect(listed.map((l) => l.consumerGroup).sort()).toEqual(groupsHandling('ecom.order.created.v1'));
     expect(listed.every((l) => l.ceId === schemaViolation.id && l.replayed === false)).toBe(true);
     await completeJob(j);
     const done = await phaseOf('orders-schema-dry-run', 'Succeeded');

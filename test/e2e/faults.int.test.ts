@@ -10,7 +10,7 @@ import { checkInvariants, deadLetterGroups, readWholeTopic } from '../support/in
 import { runLoad } from '../support/load.js';
 import { getOrder, newId, paymentsOf, quiesce, stockOf } from '../support/platform.js';
 import { settleAndCheck, stockProducts, supervisedStack } from '../support/reliability.js';
-import { groupsConsuming } from '../support/services.js';
+import { groupsHandling } from '../support/services.js';
 import { SERVICES, type ServiceName, type Stack } from '../support/stack.js';
 
 /** Crashes per service before its restarts come up unarmed, so every run ends. */
@@ -27,7 +27,11 @@ const POINTS: Array<{ point: FaultPoint; rate: number; services: ServiceName[] }
   { point: 'handler-mid-batch', rate: 0.05, services: ALL },
   { point: 'before-external-call', rate: 0.03, services: ['payment', 'notification'] },
   { point: 'after-external-call', rate: 0.03, services: ['payment', 'notification'] },
-  { point: 'dlq-write-before-offset-commit', rate: 0.5, services: groupsConsuming('ecom.orders') as ServiceName[] },
+  {
+    point: 'dlq-write-before-offset-commit',
+    rate: 0.5,
+    services: groupsHandling('ecom.order.created.v1') as ServiceName[],
+  },
 ];
 
 let sink: WebhookSink;
@@ -116,9 +120,9 @@ describe('aimed fault injection: a crash at each named window loses nothing and 
       expect(orders.some((o) => o.cancellationReason === 'OUT_OF_STOCK')).toBe(true);
       expect(orders.some((o) => o.status === 'SHIPPED')).toBe(true);
 
-      // Each poison record is dead-lettered once per consuming group.
+      // Each poison OrderCreated is dead-lettered once per group that handles the type.
       const groups = await deadLetterGroups(poison);
-      for (const id of poison) expect(groups[id]).toEqual(groupsConsuming('ecom.orders'));
+      for (const id of poison) expect(groups[id]).toEqual(groupsHandling('ecom.order.created.v1'));
     }, 600_000);
   }
 });

@@ -57,16 +57,16 @@ function toShipment(r: RawShipment): Shipment {
 }
 
 /**
- * Creates the order's row if needed and locks it, in one statement; returns the cancellation
- * reason if the order was cancelled. ON CONFLICT DO UPDATE locks an existing row (waiting for a
- * transaction that holds it) and returns its latest committed values. Taken first by everything
- * that creates a shipment, so a cancellation and a creation for the same order cannot both miss
- * each other.
+ * Creates the order's row if needed and locks it; returns the cancellation reason if the order was
+ * cancelled. Taken first by everything that creates a shipment, so a cancellation and a creation
+ * for the same order cannot both miss each other. Two statements, not one upsert: ON CONFLICT DO
+ * UPDATE would write a new row version on every call, so a request refused afterwards (a second
+ * shipment for the order: 409) would still have written.
  */
 export async function lockOrder(tx: Queryable, orderId: string): Promise<{ cancelledReason: string | null }> {
+  await tx.query('INSERT INTO order_signals (order_id) VALUES ($1) ON CONFLICT (order_id) DO NOTHING', [orderId]);
   const { rows } = await tx.query<{ cancelled_reason: string | null }>(
-    `INSERT INTO order_signals (order_id) VALUES ($1)
-     ON CONFLICT (order_id) DO UPDATE SET order_id = excluded.order_id RETURNING cancelled_reason`,
+    'SELECT cancelled_reason FROM order_signals WHERE order_id = $1 FOR UPDATE',
     [orderId],
   );
   return { cancelledReason: rows[0]?.cancelled_reason ?? null };
