@@ -11,7 +11,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['{services,operator,local,schemas}/**/src/**/*.test.ts', 'loadtest/src/**/*.test.ts'],
+          include: [
+            '{services,operator,local,schemas}/**/src/**/*.test.ts',
+            'loadtest/src/**/*.test.ts',
+            'test/support/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },
       },

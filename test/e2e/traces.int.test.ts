@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { openProducer } from '@ecom/kit';
 import { eventually, testKafka } from '@ecom/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newId, orderReaches, placeOrder, seedStock } from '../support/platform.js';
 import { SERVICES, type ServiceName, Stack } from '../support/stack.js';
 import { type ExportedSpan, SpanKinds, TraceBackend } from '../support/trace-backend.js';
+import { traceWaterfallSvg } from '../support/trace-waterfall.js';
 
 const backend = new TraceBackend();
 let stack: Stack;
@@ -89,6 +91,13 @@ describe('one order = one trace across the six services (OpenTelemetry Collector
     const spans = inTrace();
     const index = byId(spans);
     expect(new Set(spans.map((s) => s.service))).toEqual(new Set(Object.keys(SERVICES)));
+    // ECOM_TRACE_SVG=path draws this trace (the README's picture of a saga's trace).
+    if (process.env.ECOM_TRACE_SVG) {
+      await writeFile(
+        process.env.ECOM_TRACE_SVG,
+        traceWaterfallSvg(spans, `One order's trace: ${spans.length} spans, six services`),
+      );
+    }
 
     // The HTTP request is the root, and the OrderCreated event was written under it.
     const request = ancestry(created, index).find((s) => s.kind === SpanKinds.server);

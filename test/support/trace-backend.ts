@@ -27,6 +27,9 @@ export interface ExportedSpan {
   attributes: Record<string, string | number | boolean>;
   links: Array<{ traceId: string; spanId: string; attributes: Record<string, string | number | boolean> }>;
   status: { code?: number; message?: string };
+  /** Epoch nanoseconds, as decimal strings (they do not fit a double exactly). */
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
 }
 
 export const SpanKinds = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
@@ -55,6 +58,8 @@ interface OtlpExport {
         attributes?: KeyValue[];
         links?: Array<{ traceId: string; spanId: string; attributes?: KeyValue[] }>;
         status?: { code?: number; message?: string };
+        startTimeUnixNano?: string;
+        endTimeUnixNano?: string;
       }>;
     }>;
   }>;
@@ -81,6 +86,8 @@ export function flattenExport(body: OtlpExport): ExportedSpan[] {
             attributes: attributes(l.attributes),
           })),
           status: s.status ?? {},
+          startTimeUnixNano: s.startTimeUnixNano ?? '0',
+          endTimeUnixNano: s.endTimeUnixNano ?? '0',
         });
       }
     }
