@@ -163,27 +163,58 @@ function kafka({ brokers, clientId, logger }: KafkaOptions): KafkaClient {
   });
 }
 
-export async function openProducer(options: KafkaOptions): Promise<RecordProducer> {
-  const compression = COMPRESSION_TYPES[options.compression ?? DEFAULT_COMPRESSION];
+/** A connected idempotent kafkajs producer; one that failed to connect is disconnected again. */
+async function connectedProducer(options: KafkaOptions): Promise<Producer> {
   // One request in flight is what kafkajs' idempotent producer supports, so callers send batches.
-  const producer: Producer = kafka(options).producer({
+  const producer = kafka(options).producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
   });
-  await producer.connect();
+  try {
+    await producer.connect();
+  } catch (error) {
+    await producer.disconnect().catch(() => undefined);
+    throw error;
+  }
+  return producer;
+}
+
+/**
+ * A failed send ends the producer session: the next send connects a new one (a new producer id,
+ * sequences from 0), as the Java client bumps its epoch since KIP-360. kafkajs keeps the session
+ * and rolls its sequence numbers back, which is wrong when the broker wrote the batch and only the
+ * acknowledgement was lost (a broker killed mid-request): the next batch reuses sequences the
+ * broker holds, so it is dropped as a duplicate when it has the lost batch's size, and refused
+ * with OUT_OF_ORDER_SEQUENCE_NUMBER, then and forever, when not. A new session writes again what
+ * the old one may have written; consumers' inboxes drop those duplicates.
+ */
+export async function openProducer(options: KafkaOptions): Promise<RecordProducer> {
+  const compression = COMPRESSION_TYPES[options.compression ?? DEFAULT_COMPRESSION];
+  // The current session; undefined after a failure, until the next send connects another.
+  let session: Promise<Producer> | undefined = Promise.resolve(await connectedProducer(options));
   let lastError: string | undefined;
+  let closed = false;
+
+  const end = (failed: Promise<Producer>) => {
+    if (session === failed) session = undefined;
+    void failed.then((p) => p.disconnect()).catch(() => undefined);
+  };
+
   return {
     async send(records) {
       if (records.length === 0) return;
+      if (closed) throw new Error(`producer ${options.clientId} is closed`);
       const byTopic = new Map<string, OutgoingRecord[]>();
       for (const record of records) {
         const list = byTopic.get(record.topic);
         if (list) list.push(record);
         else byTopic.set(record.topic, [record]);
       }
+      session ??= connectedProducer(options);
+      const current = session;
       try {
-        await producer.sendBatch({
+        await (await current).sendBatch({
           acks: -1,
           compression,
           topicMessages: [...byTopic].map(([topic, list]) => ({
@@ -193,12 +224,18 @@ export async function openProducer(options: KafkaOptions): Promise<RecordProduce
         });
         lastError = undefined;
       } catch (error) {
+        end(current);
         lastError = `last send failed: ${(error as Error).message}`;
         throw error;
       }
     },
     health: () => (lastError ? { ok: false, detail: lastError } : { ok: true }),
-    close: () => producer.disconnect(),
+    async close() {
+      closed = true;
+      const last = session;
+      session = undefined;
+      await (await last?.catch(() => undefined))?.disconnect();
+    },
   };
 }
 
