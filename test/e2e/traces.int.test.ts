@@ -3,10 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import { openProducer } from '@ecom/kit';
 import { eventually, testKafka } from '@ecom/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { traceWaterfallSvg } from '../../local/src/traces/waterfall.js';
 import { newId, orderReaches, placeOrder, seedStock } from '../support/platform.js';
 import { SERVICES, type ServiceName, Stack } from '../support/stack.js';
 import { type ExportedSpan, SpanKinds, TraceBackend } from '../support/trace-backend.js';
-import { traceWaterfallSvg } from '../support/trace-waterfall.js';
 
 const backend = new TraceBackend();
 let stack: Stack;

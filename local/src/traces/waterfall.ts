@@ -1,7 +1,8 @@
 // One trace as a waterfall, the way trace UIs draw it: a row per span in depth-first order under
 // its parent, a bar from its start to its end on a shared time axis, coloured by service. Pure and
-// dependency-free (SVG text), so the trace test can draw the trace it checked for the README.
-import type { ExportedSpan } from './trace-backend.js';
+// dependency-free (SVG text): the local trace viewer (`npm run traces`) draws every trace with it,
+// and the trace test the one it checked, for the README.
+import type { ExportedSpan } from './otlp.js';
 
 const WIDTH = 1100;
 const ROW = 18;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ExportedSpan } from './trace-backend.js';
-import { traceWaterfallSvg, waterfallRows } from './trace-waterfall.js';
+import type { ExportedSpan } from './otlp.js';
+import { traceWaterfallSvg, waterfallRows } from './waterfall.js';
 
 const T0 = 1_700_000_000_000_000_000n;
 
