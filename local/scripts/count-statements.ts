@@ -12,12 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RunningService, startService } from '@ecom/kit';
 import pg from 'pg';
-import { analyticsService } from '../../services/analytics/src/service.js';
-import { inventoryService } from '../../services/inventory/src/service.js';
-import { notificationService } from '../../services/notification/src/service.js';
-import { orderService } from '../../services/order/src/service.js';
-import { paymentService } from '../../services/payment/src/service.js';
-import { shippingService } from '../../services/shipping/src/service.js';
+import { SERVICES } from './services.js';
 
 type Counts = Map<string, number>;
 const counts = new Map<string, Counts>();
@@ -107,17 +102,11 @@ async function main(): Promise<void> {
     RETENTION_PURGE_INTERVAL_MS: '600000',
     ORDER_SAGA_SCAN_MS: '600000',
   };
-  const definitions = [
-    orderService,
-    paymentService,
-    inventoryService,
-    shippingService,
-    notificationService,
-    analyticsService,
-  ] as const;
   const running: RunningService[] = [];
-  for (const d of definitions) running.push((await startService(d as never, env)) as RunningService);
-  const [order, , inventory] = running as [RunningService, RunningService, RunningService];
+  for (const d of SERVICES) running.push((await startService(d as never, env)) as RunningService);
+  const started = (name: string) => running[SERVICES.findIndex((d) => d.name === name)] as RunningService;
+  const order = started('order');
+  const inventory = started('inventory');
   const probe = new pg.Pool({ connectionString: url, application_name: PROBE, max: 1 });
   try {
     // Groups joined and whatever was left on the topics consumed before counting starts.

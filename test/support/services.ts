@@ -1,19 +1,6 @@
 // The services' own definitions, so tests derive consumer groups and topics instead of restating them.
-import { analyticsService } from '../../services/analytics/src/service.js';
-import { inventoryService } from '../../services/inventory/src/service.js';
-import { notificationService } from '../../services/notification/src/service.js';
-import { orderService } from '../../services/order/src/service.js';
-import { paymentService } from '../../services/payment/src/service.js';
-import { shippingService } from '../../services/shipping/src/service.js';
+import { SERVICES as services } from '../../local/scripts/services.js';
 
-const services = [
-  orderService,
-  paymentService,
-  inventoryService,
-  shippingService,
-  notificationService,
-  analyticsService,
-];
 const definitions = services.map(({ name, consumer }) => ({ name, topics: consumer?.topics }));
 
 /** Each service's database schema (its name unless its definition names another). */
