@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Build helm, k6 and tilt from the Go module proxy, and install Schemathesis from PyPI into a
-# venv, at pinned versions, cached in ~/.cache/ecom/<tool>-<version>/ (a second run does not
-# rebuild).
+# Build helm, k6, tilt, otelcol and prometheus-operator from the Go module proxy, and install
+# Schemathesis from PyPI into a venv, at pinned versions, cached in ~/.cache/ecom/<tool>-<version>/
+# (a second run does not rebuild).
 #
 #   bash local/tools/install.sh [helm|k6|tilt|otelcol|schemathesis|prometheus-operator|prometheus|chromium|all]
 #                                (default: all; prints each path)
@@ -77,17 +77,37 @@ go_env() {
 
 fmt_secs() { printf '%dm%02ds' $(( $1 / 60 )) $(( $1 % 60 )); }
 
-# build_tool NAME VERSION PKG LDFLAGS [wrapper-module [modules-whose-hashes-come-from-its-go.sum...]]
-build_tool() {
-  local name="$1" version="$2" pkg="$3" ldflags="$4" wrapmod="${5:-}"
+# cached_build NAME VERSION PREPARE BUILD: prints the tool's path, $(tool_dir NAME)/NAME, making it
+# on the first run only. PREPARE checks what the build needs (so a cached tool needs none of it);
+# BUILD leaves the executable at $bin and runs under the cache dir's lock, taken before the second
+# look (a parallel run may have built it meanwhile). Both see this function's locals $dir and $bin.
+cached_build() {
+  local name="$1" version="$2" prepare="$3" build="$4"
   local dir; dir="$(tool_dir "$name")"
   local bin="$dir/$name"
   if [ -x "$bin" ]; then log "$name $version cached: $bin"; echo "$bin"; return 0; fi
-  require_go "$name $version"; go_env
+  "$prepare" "$name $version"
   mkdir -p "$dir"
   exec 9>"$dir/.build.lock"; flock 9
   if [ -x "$bin" ]; then echo "$bin"; exec 9>&-; return 0; fi
   local start; start=$(date +%s)
+  "$build"
+  [ -x "$bin" ] || die "$name was built but $bin is missing"
+  local secs=$(( $(date +%s) - start ))
+  echo "$secs" >"$dir/build-seconds"
+  log "built $bin in $(fmt_secs "$secs")"
+  exec 9>&-
+  echo "$bin"
+}
+
+prepare_go() { require_go "$1"; go_env; }
+
+# build_tool NAME VERSION PKG LDFLAGS [wrapper-module [modules-whose-hashes-come-from-its-go.sum...]]
+build_tool() {
+  local name="$1" version="$2" pkg="$3" ldflags="$4" wrapmod="${5:-}" sums=("${@:6}")
+  cached_build "$name" "$version" prepare_go build_go
+}
+build_go() {
   log "building $name $version from the Go module proxy (first run only; CGO_ENABLED=$CGO_ENABLED, -p=$ECOM_BUILD_JOBS, nice $ECOM_NICE)…"
   if [ -z "$wrapmod" ]; then
     GOBIN="$dir" nice -n "$ECOM_NICE" go install -ldflags "$ldflags" "$pkg@$version" \
@@ -138,7 +158,7 @@ build_tool() {
     # go.sum does not work: tilt v0.37.1's go.sum has a stale hash for docker/buildx v0.32.1.)
     : >"$wrap/go.sum"
     local m
-    for m in "${@:6}"; do
+    for m in "${sums[@]}"; do
       grep -E "^$m " "$srcdir/go.sum" >>"$wrap/go.sum" || die "$m not found in $wrapmod@$version go.sum"
       log "  go.sum: hashes for $m taken from $wrapmod's go.sum (not in the checksum database here)"
     done
@@ -146,12 +166,6 @@ build_tool() {
       || die "building $pkg@$version failed (wrapper module in $wrap)"
     mv "$bin.tmp" "$bin"
   fi
-  [ -x "$bin" ] || die "$name was built but $bin is missing"
-  local secs=$(( $(date +%s) - start ))
-  echo "$secs" >"$dir/build-seconds"
-  log "built $bin in $(fmt_secs "$secs")"
-  exec 9>&-
-  echo "$bin"
 }
 
 install_helm() {
@@ -247,14 +261,9 @@ require_python_venv() {
 # schemathesis-constraints.txt; $dir/schemathesis links to its entry point, so the cache dir looks
 # like the Go tools' (path.sh puts it on PATH). pip's resolved set goes to $dir/requirements.lock.
 install_schemathesis() {
-  local dir; dir="$(tool_dir schemathesis)"
-  local bin="$dir/schemathesis"
-  if [ -x "$bin" ]; then log "schemathesis $SCHEMATHESIS_VERSION cached: $bin"; echo "$bin"; return 0; fi
-  require_python_venv "schemathesis $SCHEMATHESIS_VERSION"
-  mkdir -p "$dir"
-  exec 9>"$dir/.build.lock"; flock 9
-  if [ -x "$bin" ]; then echo "$bin"; exec 9>&-; return 0; fi
-  local start; start=$(date +%s)
+  cached_build schemathesis "$SCHEMATHESIS_VERSION" require_python_venv build_schemathesis
+}
+build_schemathesis() {
   log "creating a venv for schemathesis $SCHEMATHESIS_VERSION with $("$PYTHON" --version 2>&1) in $dir/venv (first run only)…"
   rm -rf "$dir/venv"
   "$PYTHON" -m venv "$dir/venv" || die "$PYTHON -m venv $dir/venv failed (apt-get install python3-venv?)"
@@ -266,34 +275,19 @@ install_schemathesis() {
     || die "pip install schemathesis==$SCHEMATHESIS_VERSION failed (is PyPI reachable? after changing the version, try SCHEMATHESIS_CONSTRAINTS=)"
   "$dir/venv/bin/python" -m pip freeze --disable-pip-version-check >"$dir/requirements.lock"
   "$dir/venv/bin/schemathesis" --version >/dev/null || die "schemathesis was installed but does not run ($dir/venv/bin/schemathesis --version)"
+  log "installed $("$dir/venv/bin/schemathesis" --version 2>&1 | head -1)"
   ln -sfn venv/bin/schemathesis "$bin"
-  local secs=$(( $(date +%s) - start ))
-  echo "$secs" >"$dir/build-seconds"
-  log "installed $bin ($("$bin" --version 2>&1 | head -1)) in $(fmt_secs "$secs")"
-  exec 9>&-
-  echo "$bin"
 }
 
 # The collector from local/tools/otelcol: its go.sum pins every module, so this is `go build` of a
 # module that is already complete (no wrapper to generate).
-install_otelcol() {
-  local dir; dir="$(tool_dir otelcol)"
-  local bin="$dir/otelcol"
-  if [ -x "$bin" ]; then log "otelcol $OTELCOL_VERSION cached: $bin"; echo "$bin"; return 0; fi
-  require_go "otelcol $OTELCOL_VERSION"; go_env
-  mkdir -p "$dir"
-  exec 9>"$dir/.build.lock"; flock 9
-  if [ -x "$bin" ]; then echo "$bin"; exec 9>&-; return 0; fi
-  local src start; src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/otelcol"; start=$(date +%s)
+install_otelcol() { cached_build otelcol "$OTELCOL_VERSION" prepare_go build_otelcol; }
+build_otelcol() {
+  local src; src="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/otelcol"
   log "building otelcol $OTELCOL_VERSION from the Go module proxy (first run only; ~2 min on 2 cores)…"
   ( cd "$src" && GOFLAGS="$GOFLAGS -mod=readonly" nice -n "$ECOM_NICE" go build -ldflags "-s -w" -o "$bin.tmp" . ) \
     || die "go build of $src failed"
   mv "$bin.tmp" "$bin"
-  local secs=$(( $(date +%s) - start ))
-  echo "$secs" >"$dir/build-seconds"
-  log "built $bin in $(fmt_secs "$secs")"
-  exec 9>&-
-  echo "$bin"
 }
 
 case "${1:-all}" in
@@ -308,5 +302,5 @@ case "${1:-all}" in
   all) install_helm; install_k6; install_tilt; install_otelcol; install_schemathesis; install_prometheus_operator; install_prometheus; install_chromium ;;
   --print-dirs) for t in helm k6 tilt otelcol schemathesis prometheus-operator; do tool_dir "$t"; done ;;
   -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//' ;;
-  *) die "unknown tool '$1' (use helm, k6, tilt, otelcol, schemathesis, prometheus-operator, prometheus, all)" ;;
+  *) die "unknown tool '$1' (use helm, k6, tilt, otelcol, schemathesis, prometheus-operator, prometheus, chromium, all)" ;;
 esac
