@@ -9,19 +9,17 @@
 //
 // Needs DATABASE_URL (e.g. from local/postgres/postgres.sh url). Run it under flock /tmp/ecom-heavy.lock.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { claimEvents, createLogger, migrate, openDb, type SessionDb } from '@ecom/kit';
 import { tableColumns, transitionTable } from '../../services/order/src/domain/saga-table.js';
 import { applyTransition, findOrder, insertOrder, saveState } from '../../services/order/src/store.js';
+import { pidCpuMs } from '../src/bench/cpu.js';
 
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-async function backendCpuMs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the command: state is field 3, utime 14, stime 15 (1-based in proc(5)).
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+function backendCpuMs(pid: number): number {
+  const ms = pidCpuMs(pid);
+  if (ms === undefined) throw new Error(`no /proc/${pid}: PostgreSQL must run on this machine`);
+  return ms;
 }
 
 interface Run {
@@ -66,12 +64,12 @@ async function run(url: string, schema: string, named: boolean, statements: numb
     };
     for (let i = 0; i < 400; i++) await step(i);
     const cpu0 = process.cpuUsage();
-    const server0 = await backendCpuMs(pid);
+    const server0 = backendCpuMs(pid);
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < statements; i++) await step(i);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
-    const server = (await backendCpuMs(pid)) - server0;
+    const server = backendCpuMs(pid) - server0;
     return {
       named,
       statements,

@@ -1,20 +1,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoPath } from '../repo.js';
-
-/** Linux's USER_HZ: /proc reports CPU time in ticks of 10 ms on every mainstream kernel. */
-const TICK_MS = 10;
+import { CLOCK_TICKS, readProcStat } from './saga/procfs.js';
 
 /** CPU time (user + system) a process has used so far, in ms; undefined once it is gone. */
 export function pidCpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at state: utime and stime are 12 and 13 of them.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  } catch {
-    return undefined;
-  }
+  const stat = readProcStat(pid);
+  return stat === null ? undefined : ((stat.utime + stat.stime) * 1000) / CLOCK_TICKS;
 }
 
 function stateDir(): string {
