@@ -8,6 +8,9 @@
 # Exit non-zero when the fault could not be fired or the platform did not come back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+usage='usage: bash loadtest/fault.sh SCENARIO DELAY_SECONDS PAYMENT_PORT HOST LOG_FILE'
+case "${1:-}" in -h | --help) echo "$usage"; exit 0 ;; esac
+[ $# -eq 5 ] || { echo "$usage" >&2; exit 2; }
 scenario=$1 delay=$2 payment_port=$3 host=$4 log_file=$5
 
 note() { printf '%s %s\n' "$(date +%s%3N)" "$*" >>"$log_file"; printf '[loadtest] fault: %s\n' "$*" >&2; }

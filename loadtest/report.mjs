@@ -10,11 +10,15 @@ import { join } from 'node:path';
 import { sagaSummary, sumSamples } from './src/saga-histogram.mjs';
 
 const SERVICES = ['order', 'payment', 'inventory', 'shipping', 'notification', 'analytics'];
-const [scrapeDir, k6SummaryPath, outPath, k6ExitText, settleText] = process.argv.slice(2);
+const usage = 'usage: node loadtest/report.mjs SCRAPE_DIR K6_SUMMARY.json OUT.json K6_EXIT_CODE SETTLE_SECONDS\n';
+const args = process.argv.slice(2);
+if (args.includes('-h') || args.includes('--help')) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+const [scrapeDir, k6SummaryPath, outPath, k6ExitText, settleText] = args;
 if (!scrapeDir || !k6SummaryPath || !outPath) {
-  process.stderr.write(
-    'usage: node loadtest/report.mjs SCRAPE_DIR K6_SUMMARY.json OUT.json K6_EXIT_CODE SETTLE_SECONDS\n',
-  );
+  process.stderr.write(usage);
   process.exit(2);
 }
 const read = (name) => {

@@ -9,10 +9,16 @@
 import { readFileSync } from 'node:fs';
 import { sagaSummary } from './src/saga-histogram.mjs';
 
-const [beforePath, afterPath] = process.argv.slice(2);
-if (!beforePath || !afterPath || beforePath === '--help' || beforePath === '-h') {
-  process.stderr.write('usage: node loadtest/saga-histogram.mjs BEFORE.prom|- AFTER.prom\n');
-  process.exit(beforePath === '--help' || beforePath === '-h' ? 0 : 2);
+const usage = 'usage: node loadtest/saga-histogram.mjs BEFORE.prom|- AFTER.prom\n';
+const args = process.argv.slice(2);
+if (args.includes('-h') || args.includes('--help')) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+const [beforePath, afterPath] = args;
+if (!beforePath || !afterPath) {
+  process.stderr.write(usage);
+  process.exit(2);
 }
 const before = beforePath === '-' ? null : readFileSync(beforePath, 'utf8');
 const after = readFileSync(afterPath, 'utf8');

@@ -33,9 +33,16 @@ interface TimedOrder {
   shippedAt?: string | null;
 }
 
-const [summaryPath, outPath, svgPath] = process.argv.slice(2);
+const usage =
+  'usage: node --import tsx --conditions=source loadtest/src/check.ts K6_SUMMARY.json RESULT.json PLOT.svg\n';
+const args = process.argv.slice(2);
+if (args.includes('-h') || args.includes('--help')) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+const [summaryPath, outPath, svgPath] = args;
 if (!summaryPath || !outPath || !svgPath) {
-  process.stderr.write('usage: check.ts K6_SUMMARY.json RESULT.json PLOT.svg\n');
+  process.stderr.write(usage);
   process.exit(2);
 }
 const env = (name: string, fallback: string) => (process.env[name] || fallback).replace(/\/+$/, '');

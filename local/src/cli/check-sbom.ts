@@ -7,9 +7,16 @@ import { relative } from 'node:path';
 import { repoPath } from '../repo.js';
 import { type Lockfile, type Sbom, sbomProblems, versionsOf } from '../sbom.js';
 
-const [sbomFile, lockFile = repoPath('package-lock.json')] = process.argv.slice(2);
+const usage =
+  "usage: npx tsx --conditions=source local/src/cli/check-sbom.ts SBOM [LOCKFILE]   (LOCKFILE: the repository's package-lock.json by default)";
+const args = process.argv.slice(2);
+if (args.includes('-h') || args.includes('--help')) {
+  console.log(usage);
+  process.exit(0);
+}
+const [sbomFile, lockFile = repoPath('package-lock.json')] = args;
 if (!sbomFile) {
-  console.error('usage: check-sbom.ts SBOM [LOCKFILE]');
+  console.error(usage);
   process.exit(2);
 }
 const sbom = JSON.parse(readFileSync(sbomFile, 'utf8')) as Sbom;
