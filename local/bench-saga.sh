@@ -9,7 +9,9 @@ source local/lib.sh
 
 case " $* " in
   *" -h "* | *" --help "*)
-    exec node local/dist/cli/bench-saga.js --help 2>/dev/null || { echo "Usage: npm run bench:saga -- [OPTIONS] (build first for the full text: npx tsc -b)"; exit 0; } ;;
+    ensure_node
+    node local/dist/cli/bench-saga.js --help 2>/dev/null || echo "Usage: npm run bench:saga -- [OPTIONS] (build first for the full text: npx tsc -b)"
+    exit 0 ;;
 esac
 ensure_node_modules
 build

@@ -3,6 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source local/lib.sh
+
+# --help answers without a build or a broker (it used to start Kafka and PostgreSQL first).
+case " $* " in
+  *" -h "* | *" --help "*)
+    ensure_node
+    node local/dist/cli/bench.js --help 2>/dev/null || echo "Usage: npm run bench -- [OPTIONS] (build first for the full text: npx tsc -b)"
+    exit 0 ;;
+esac
 ensure_node_modules
 build
 bash local/kafka/kafka.sh start

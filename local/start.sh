@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 source local/lib.sh
 
 ensure_node   # the pinned Node.js (local/lib.sh): fetched when the machine's is older
-case "${1:-}" in -h|--help) exec node local/dist/cli/up.js --help 2>/dev/null || { echo "Usage: npm start"; exit 0; } ;; esac
+case "${1:-}" in -h|--help) node local/dist/cli/up.js --help 2>/dev/null || echo "Usage: npm start [-- --only order,payment] (build first for the full text: npx tsc -b)"; exit 0 ;; esac
 ensure_node_modules
 build
 
