@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Print a PATH prefix holding the cached helm, k6 and tilt dirs (built by install.sh),
+# Print a PATH prefix holding the dirs of the tools install.sh has built (its --print-dirs),
 # ending in ':' so it can be prepended:
 #
 #   export PATH="$(bash local/tools/path.sh)$PATH"
