@@ -37,7 +37,7 @@ export interface Stock {
   available: number;
 }
 
-export const SETTLED = ['CANCELLED', 'SHIPPED', 'DELIVERED'];
+export { SETTLED } from './saga-invariants.js';
 
 export function newId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -79,17 +79,6 @@ export function orderReaches(orderId: string, statuses: string[], timeoutMs = 30
     `order ${orderId} to reach ${statuses.join('|')}`,
     timeoutMs,
   );
-}
-
-/** Every order of a customer, as the order service lists them. */
-export async function ordersOf(customerId: string): Promise<Order[]> {
-  const res = await api<{ items: Order[] }>(
-    'order',
-    'GET',
-    `/api/orders?customerId=${encodeURIComponent(customerId)}&limit=500`,
-  );
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return res.body.items;
 }
 
 export async function paymentsOf(orderId: string): Promise<Payment[]> {
