@@ -32,7 +32,21 @@ export class KickLoop {
       this.again = true;
       return;
     }
-    this.running = this.work()
+    void this.run();
+  }
+
+  /**
+   * Waits for the run in progress (and any folded follow-up), then runs once more. That run is the
+   * loop's own, so a kick meanwhile folds into it rather than starting a second run beside it (two
+   * outbox drains would send the same rows, or one would find the relay lock taken and publish nothing).
+   */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    const run = this.work()
       .catch(this.onError)
       .finally(() => {
         this.running = undefined;
@@ -41,12 +55,8 @@ export class KickLoop {
           this.kick();
         }
       });
-  }
-
-  /** Waits for the run in progress (and any folded follow-up), then runs once more. */
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
-    await this.work().catch(this.onError);
+    this.running = run;
+    return run;
   }
 
   /** No more kicks or ticks; resolves when the run in progress is over. */
