@@ -60,7 +60,9 @@ export function baseSettings(defaultPort: number) {
     ),
     databaseUrl: optional('DATABASE_URL', 'PostgreSQL URL; unset means embedded PGlite in PGLITE_DIR'),
     pgliteDir: optional('PGLITE_DIR', 'Data folder of the embedded PGlite fallback; unset means in memory'),
-    dbPoolSize: int('DB_POOL_SIZE', 'PostgreSQL connections per process', 10, { min: 1, max: 100 }),
+    // At least 2: the leading outbox relay keeps one connection for its lock (outbox/leadership.ts),
+    // so a pool of 1 would leave every transaction waiting for it.
+    dbPoolSize: int('DB_POOL_SIZE', 'PostgreSQL connections per process', 10, { min: 2, max: 100 }),
     bodyLimit: int('HTTP_BODY_LIMIT', 'Largest accepted request body in bytes', 1_048_576, { min: 1024 }),
     shutdownDeadlineMs: int(
       'SHUTDOWN_DEADLINE_MS',
