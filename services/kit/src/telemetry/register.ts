@@ -6,7 +6,9 @@
 import { serviceNameFromMain, tracingConfigured } from './enabled.js';
 
 if (tracingConfigured(process.env)) {
-  process.env.OTEL_SERVICE_NAME ??= serviceNameFromMain(process.argv[1]);
+  // Assigned only when found: process.env turns undefined into the string "undefined".
+  const service = serviceNameFromMain(process.argv[1]);
+  if (service) process.env.OTEL_SERVICE_NAME ??= service;
   // Traces only: metrics stay with prom-client (/metrics) and logs with pino, unless asked for.
   process.env.OTEL_METRICS_EXPORTER ??= 'none';
   process.env.OTEL_LOGS_EXPORTER ??= 'none';
