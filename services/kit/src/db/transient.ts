@@ -30,7 +30,7 @@ const TRANSIENT_MESSAGES = [
 
 function isTransientOne(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  // The runner stops naming that statement: run again, it is prepared anew (statement-names.ts).
+  // The runner runs that statement unnamed from then on, so the work succeeds when redone (postgres.ts).
   if (isStalePreparedStatement(error)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
