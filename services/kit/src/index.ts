@@ -72,4 +72,3 @@ export {
   type ServiceDeps,
   startService,
 } from './service.js';
-export * from './telemetry/index.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 export const MAX_NAMED_PARAMS = 32;
 
 /** Distinct statements one pool names; later ones run unnamed (bounds server memory per connection). */
-export const DEFAULT_NAMED_CAPACITY = 256;
+const DEFAULT_NAMED_CAPACITY = 256;
 
 /**
  * Names for PostgreSQL prepared statements, derived from the SQL text: pg then parses and plans a

@@ -40,7 +40,7 @@ export function traceparentOf(span: Span): string | undefined {
   return carrier.traceparent;
 }
 
-export const MESSAGING = { 'messaging.system': 'kafka' } as const;
+const MESSAGING = { 'messaging.system': 'kafka' } as const;
 
 /**
  * The `create` span of an event written to the outbox: a child of the active span (the HTTP request,
