@@ -131,7 +131,7 @@ function isBatchHandler(handlers: Handlers | BatchHandler): handlers is BatchHan
   return typeof (handlers as BatchHandler).handle === 'function' && Array.isArray((handlers as BatchHandler).types);
 }
 
-/** Whether the consumer handles `type`; decided from the ce_type header, before decoding. */
+/** The event types the consumer handles: decode() skips a record of any other known type by its ce_type header, unread. */
 function handledTypes(handlers: Handlers | BatchHandler): ReadonlySet<string> {
   return new Set(isBatchHandler(handlers) ? handlers.types : Object.keys(handlers));
 }
@@ -504,9 +504,10 @@ function processedRecord(item: Item) {
  * a replay continues the same trace.
  */
 function traceDeadLetter(item: Item, topic: string, group: string, error: Error): void {
-  const processing = startProcessSpan(group, processedRecord(item));
+  const record = processedRecord(item);
+  const processing = startProcessSpan(group, record);
   failSpan(processing, error);
-  const orderId = processedRecord(item).orderId;
+  const { orderId } = record;
   const letter = startCreateSpan(topic, traceparentOf(processing) ?? item.record.headers.traceparent, {
     'ecom.dead_letter.error_class': error.name,
     ...(orderId ? { 'ecom.order_id': orderId } : {}),
