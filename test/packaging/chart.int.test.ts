@@ -372,6 +372,55 @@ describe('rendered contents', () => {
     expect(groups).not.toContain('');
   });
 
+  it('with otel.endpoint, gives every service the OTEL_* environment and a policy rule to the trace backend', async () => {
+    const collector = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } };
+    const objects = await objectsOf([
+      '--set',
+      'otel.endpoint=http://otel-collector.observability:4318',
+      '--set',
+      'otel.samplerArg=0.25',
+      '--set-json',
+      `networkPolicy.otelCollector.to=${JSON.stringify([collector])}`,
+    ]);
+    for (const name of SERVICES) {
+      const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === `ecom-${name}`);
+      const env = Object.fromEntries(
+        deployment?.spec.template.spec.containers[0].env.map((e: Obj) => [e.name, e.value]) ?? [],
+      );
+      expect(env, name).toMatchObject({
+        OTEL_SERVICE_NAME: name,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.observability:4318',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+      });
+      const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === `ecom-${name}`);
+      expect(policy?.spec.egress, name).toContainEqual({
+        to: [collector],
+        ports: [
+          { port: 4317, protocol: 'TCP' },
+          { port: 4318, protocol: 'TCP' },
+        ],
+      });
+    }
+  });
+
+  it('without otel.endpoint, loads no tracing: no OTEL_* variable, no rule to a trace backend', async () => {
+    const objects = await objectsOf([
+      '--set-json',
+      'networkPolicy.otelCollector.to=[{"ipBlock":{"cidr":"10.0.0.1/32"}}]',
+    ]);
+    for (const o of objects.filter((x) => x.kind === 'Deployment')) {
+      const names = o.spec.template.spec.containers.flatMap((c: Obj) => (c.env ?? []).map((e: Obj) => e.name));
+      expect(
+        names.filter((n: string) => n.startsWith('OTEL_')),
+        o.metadata.name,
+      ).toEqual([]);
+    }
+    const egress = objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((p) => p.spec.egress ?? []);
+    expect(JSON.stringify(egress)).not.toContain('10.0.0.1/32');
+  });
+
   it('renders the Grafana dashboard as valid JSON', async () => {
     const staging = await objectsOf(VARIANTS.staging ?? []);
     const dash = staging.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'ecom-dashboard');
@@ -654,10 +703,14 @@ describe('Tiltfile', () => {
       await ok('kubectl', ['--kubeconfig', file, 'config', 'rename-context', current, context]);
       return file;
     };
-    const tiltfileResult = async (context: string) =>
-      run(tilt, ['alpha', 'tiltfile-result', '-f', 'Tiltfile'], {
-        env: { KUBECONFIG: await kubeconfigNamed(context), PATH: `${resolve(helm, '..')}:${process.env.PATH}` },
-      });
+    const tiltfileResult = async (context: string, tiltfileArgs: string[] = []) =>
+      run(
+        tilt,
+        ['alpha', 'tiltfile-result', '-f', 'Tiltfile', ...(tiltfileArgs.length ? ['--', ...tiltfileArgs] : [])],
+        {
+          env: { KUBECONFIG: await kubeconfigNamed(context), PATH: `${resolve(helm, '..')}:${process.env.PATH}` },
+        },
+      );
 
     beforeAll(async () => {
       // Builds tilt 0.37 from the Go module proxy on a fresh machine (long), cached afterwards.
@@ -701,6 +754,43 @@ describe('Tiltfile', () => {
       const order = manifests.get('order')?.DeployTarget.yaml as string;
       expect(order).toContain('readOnlyRootFilesystem: false');
       expect(result.Manifests.some((m: Obj) => String(m.DeployTarget?.yaml ?? '').includes('test-readyz'))).toBe(false);
+    });
+
+    it.each([
+      ['the local cluster (the node address)', 'ecom-cluster', [], '10.250.0.1'],
+      ['kind, with --traces-host', 'kind-ecom', ['--traces-host', '172.18.0.1'], '172.18.0.1'],
+    ])(
+      'with --traces on %s: the viewer as a resource, every service sending it OTLP/JSON',
+      async (_, context, args, host) => {
+        const r = await tiltfileResult(context, ['--traces', ...args]);
+        expect(r.code, r.stderr).toBe(0);
+        const result = JSON.parse(r.stdout);
+        expect(result.Error ?? null).toBeNull();
+        const manifests = new Map<string, Obj>(result.Manifests.map((m: Obj) => [m.Name, m]));
+        const traces = manifests.get('traces');
+        expect(traces?.DeployTarget.ServeCmd.Argv.join(' ')).toContain(
+          `npm run --silent traces -- --host ${host} --port 4318`,
+        );
+        for (const s of SERVICES) {
+          expect(manifests.get(s)?.ResourceDependencies).toContain('traces');
+          const objects = parseObjects(manifests.get(s)?.DeployTarget.yaml as string);
+          const env = objects.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers[0].env as Obj[];
+          expect(env).toContainEqual({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: `http://${host}:4318` });
+          expect(env).toContainEqual({ name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/json' });
+          const policy = objects.find((o) => o.kind === 'NetworkPolicy');
+          expect(policy?.spec.egress).toContainEqual({
+            to: [{ ipBlock: { cidr: `${host}/32` } }],
+            ports: [{ port: 4318, protocol: 'TCP' }],
+          });
+        }
+      },
+    );
+
+    it('without --traces: no viewer, no OTEL_* variable', async () => {
+      const r = await tiltfileResult('kind-ecom');
+      const result = JSON.parse(r.stdout);
+      expect(result.Manifests.map((m: Obj) => m.Name)).not.toContain('traces');
+      expect(result.Manifests.map((m: Obj) => String(m.DeployTarget?.yaml ?? '')).join('\n')).not.toContain('OTEL_');
     });
 
     it('refuses a context that is not kind', async () => {
