@@ -79,9 +79,7 @@ export async function applyInput(
   if (!order) return { kind: 'unknown' };
   const current = sagaStateOf(order);
   const step = decide(current, input);
-  if (step.rejected) return { kind: 'applied', order, step };
-  const changed = JSON.stringify(step.state) !== JSON.stringify(current);
-  if (!changed) return { kind: 'applied', order, step };
+  if (step.rejected || sameState(step.state, current)) return { kind: 'applied', order, step };
   return stored(await saveState(tx, orderId, step.state, step.transitions), step, options);
 }
 
