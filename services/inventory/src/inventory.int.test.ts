@@ -18,7 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockBatchRows } from './batch-locks.js';
 import { type InventoryConfig, inventoryService } from './service.js';
-import { lockOrder, lockProducts } from './store.js';
+import { lockOrders, lockProducts } from './store.js';
 
 let running: TestService<InventoryConfig>;
 
@@ -347,7 +347,7 @@ describe('the locks a consumer batch takes before its handlers run', () => {
       throw error;
     }
   }
-  const orderBlocked = (orderId: string) => blockedElsewhere((tx) => lockOrder(tx, orderId));
+  const orderBlocked = (orderId: string) => blockedElsewhere((tx) => lockOrders(tx, [orderId]));
   const productBlocked = (productId: string) => blockedElsewhere((tx) => lockProducts(tx, [productId]));
 
   /** Runs the hook in a transaction left open until the returned release() is called. */

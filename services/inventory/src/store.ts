@@ -155,12 +155,6 @@ export async function lockOrders(
   }));
 }
 
-export async function lockOrder(tx: Queryable, orderId: string): Promise<OrderSignals> {
-  const [row] = await lockOrders(tx, [orderId]);
-  if (!row) throw new Error(`order_signals row for ${orderId} missing right after its upsert`);
-  return row.signals;
-}
-
 /**
  * Records the payment outcome and returns the one that counts: the first (one payment per order,
  * so a different second outcome is a contradiction that must not flip what was applied).
