@@ -54,15 +54,15 @@ function fromRow(r: Row): Notification {
 }
 
 /**
- * Claims the source event: inserts its row, PENDING (its send is still to come) or SENT (sent
- * in the transaction that claims it), or returns false when a row for this source event already
- * exists. A concurrent claim of the same event waits on the unique index until the first
- * transaction ends, so at most one transaction ever goes on to send.
+ * Claims the source event: inserts its row, PENDING (an external send, still to come) or SENT (a
+ * local channel's: announced in this transaction, sent once it commits), or returns false when a
+ * row for this source event already exists. A concurrent claim of the same event waits on the
+ * unique index until the first transaction ends, so at most one transaction ever goes on to send.
  */
 export async function claimNotification(
   tx: Queryable,
   n: NewNotification,
-  status: 'PENDING' | 'SENT' = 'PENDING',
+  status: Notification['status'],
 ): Promise<boolean> {
   const { rowCount } = await tx.query(
     `INSERT INTO notifications
