@@ -1,7 +1,8 @@
 // Sending through an external channel (the webhook) is the notification service's side effect:
 // the kit performs it after the handler's transaction committed, outside it, and records the
-// outcome in a transaction of its own (services/kit/src/effects). The effect key is the source event's ce_id, which the webhook
-// carries as its Idempotency-Key: a send repeated after a crash or a lost lease is recognisable.
+// outcome in a transaction of its own (services/kit/src/effects). The effect key is the source
+// event's ce_id, which the webhook carries as its Idempotency-Key: a send repeated after a crash
+// or a lost lease is recognisable.
 import type { EffectHandler, EffectHandlers } from '@ecom/kit';
 import { type NotificationSender, type OutgoingNotification, sentEvent } from './senders.js';
 import { markSent } from './store.js';
