@@ -22,7 +22,7 @@ const PAYMENT_STATUSES: readonly PaymentStatus[] = ['PENDING', 'COMPLETED', 'FAI
 const RESERVATION_STATUSES: readonly ReservationStatus[] = ['PENDING', 'RESERVED', 'FAILED'];
 
 /** The statuses whose entry is stamped (confirmed_at, …): stored once, on the first entry. */
-export const STAMPED_STATUSES = ['CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
+const STAMPED_STATUSES = ['CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
 export type StampedStatus = (typeof STAMPED_STATUSES)[number];
 
 /**
