@@ -3,6 +3,7 @@
 // waterfall. For `npm start` and `tilt up -- --traces` on machines where no trace backend image can
 // be pulled; anywhere else, point OTEL_EXPORTER_OTLP_ENDPOINT at a collector or Jaeger instead.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { escapeXml } from '../xml.js';
 import { flattenExport, type OtlpExport } from './otlp.js';
 import { TraceStore, type TraceSummary } from './store.js';
 import { traceWaterfallSvg } from './waterfall.js';
@@ -15,14 +16,10 @@ export interface ViewerOptions {
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const TRACE_PATH = /^\/traces\/([0-9a-f]{32})(\.svg)?$/;
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 function page(title: string, body: string): string {
   return [
     '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-    `<title>${escapeHtml(title)}</title>`,
+    `<title>${escapeXml(title)}</title>`,
     '<style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}',
     'td,th{padding:2px 10px;border-bottom:1px solid #ddd;text-align:left}.err{color:#c00}</style>',
     `</head><body>${body}</body></html>`,
@@ -32,8 +29,8 @@ function page(title: string, body: string): string {
 function listPage(traces: TraceSummary[], orderId: string | undefined): string {
   const rows = traces.map(
     (t) =>
-      `<tr><td><a href="/traces/${t.traceId}">${escapeHtml(t.root)}</a></td>` +
-      `<td>${escapeHtml(t.orderId ?? '')}</td><td>${escapeHtml(t.services.join(', '))}</td>` +
+      `<tr><td><a href="/traces/${t.traceId}">${escapeXml(t.root)}</a></td>` +
+      `<td>${escapeXml(t.orderId ?? '')}</td><td>${escapeXml(t.services.join(', '))}</td>` +
       `<td>${t.spans}</td><td${t.errors ? ' class="err"' : ''}>${t.errors}</td>` +
       `<td>${t.durationMs.toFixed(1)} ms</td>` +
       `<td>${new Date(Number(BigInt(t.startTimeUnixNano) / 1_000_000n)).toISOString()}</td></tr>`,
@@ -41,7 +38,7 @@ function listPage(traces: TraceSummary[], orderId: string | undefined): string {
   return page(
     'ecom traces',
     [
-      `<h1>${traces.length} trace${traces.length === 1 ? '' : 's'}${orderId ? ` of order ${escapeHtml(orderId)}` : ''}</h1>`,
+      `<h1>${traces.length} trace${traces.length === 1 ? '' : 's'}${orderId ? ` of order ${escapeXml(orderId)}` : ''}</h1>`,
       '<form>order id <input name="order" size="40"> <button>find</button> <a href="/">all</a></form>',
       '<table><tr><th>root span</th><th>order</th><th>services</th><th>spans</th><th>errors</th>',
       `<th>duration</th><th>start</th></tr>${rows.join('')}</table>`,

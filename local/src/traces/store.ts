@@ -53,7 +53,7 @@ export class TraceStore {
 
 const nanos = (s: ExportedSpan, end = false) => BigInt(end ? s.endTimeUnixNano : s.startTimeUnixNano);
 
-export function summarize(spans: ExportedSpan[]): TraceSummary {
+function summarize(spans: ExportedSpan[]): TraceSummary {
   const byStart = [...spans].sort((a, b) => (nanos(a) < nanos(b) ? -1 : nanos(a) > nanos(b) ? 1 : 0));
   const ids = new Set(spans.map((s) => s.spanId));
   const first = byStart[0] as ExportedSpan;

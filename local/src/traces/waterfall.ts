@@ -2,6 +2,7 @@
 // its parent, a bar from its start to its end on a shared time axis, coloured by service. Pure and
 // dependency-free (SVG text): the local trace viewer (`npm run traces`) draws every trace with it,
 // and the trace test the one it checked, for the README.
+import { escapeXml } from '../xml.js';
 import type { ExportedSpan } from './otlp.js';
 
 const WIDTH = 1100;
@@ -17,10 +18,6 @@ const COLORS: Record<string, string> = {
   notification: '#d62728',
   analytics: '#8c564b',
 };
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** Milliseconds between two epoch-nanosecond strings. */
 function msBetween(fromNano: string, toNano: string): number {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type CurvePoint, curveSvg, escapeXml, logTicks, niceCeiling } from './svg.js';
+import { escapeXml } from '../../xml.js';
+import { type CurvePoint, curveSvg, logTicks, niceCeiling } from './svg.js';
 
 const point = (offeredRate: number, over: Partial<CurvePoint> = {}): CurvePoint => ({
   offeredRate,

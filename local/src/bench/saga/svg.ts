@@ -1,6 +1,7 @@
 // The cost curve as a hand-written SVG (pure: unit-tested): two panels over the offered rate
 // (log scale), CPU-ms per shipped order above (linear), p99 latencies below (log scale, since they
 // run from milliseconds to a minute once a backlog grows). No plotting dependency.
+import { escapeXml } from '../../xml.js';
 
 export interface CurvePoint {
   offeredRate: number;
@@ -44,13 +45,6 @@ const LATENCY_SERIES: Series[] = [
   { label: 'saga →CONFIRMED p99', color: '#ff7f0e', value: (p) => p.sagaConfirmedP99Ms },
   { label: 'saga →SHIPPED p99', color: '#d62728', dash: '7 4', value: (p) => p.sagaShippedP99Ms },
 ];
-
-export function escapeXml(text: string): string {
-  return text.replace(
-    /[<>&'"]/g,
-    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c,
-  );
-}
 
 /** 1-2-5 steps (…, 10, 20, 50, 100, …) from the one at or below `min` to the one at or above `max`. */
 export function logTicks(min: number, max: number): number[] {
