@@ -19,6 +19,8 @@ export const analyticsService: ServiceDefinition<typeof settings> = {
   settings,
   schema: 'analytics',
   migrations: new URL('../migrations/', import.meta.url),
+  // It aggregates and emits nothing; only its dead letters are written (to ecom.dlq).
+  produces: [],
   consumer: {
     topics: ['ecom.orders', 'ecom.payments', 'ecom.inventory', 'ecom.shipments', 'ecom.notifications'],
     handlers: () => analyticsHandlers(),

@@ -21,6 +21,15 @@ export const inventoryService: ServiceDefinition<typeof settings> = {
   settings,
   schema: 'inventory',
   migrations: new URL('../migrations/', import.meta.url),
+  produces: [
+    'ecom.inventory.stock-reserved.v1',
+    'ecom.inventory.reservation-failed.v1',
+    'ecom.inventory.stock-released.v1',
+    'ecom.inventory.updated.v1',
+    'ecom.inventory.stock-level-warning.v1',
+    'ecom.inventory.stock-depleted.v1',
+    'ecom.inventory.stock-level-normalized.v1',
+  ],
   consumer: {
     topics: ['ecom.orders', 'ecom.payments'],
     handlers: (deps) => inventoryHandlers(deps),

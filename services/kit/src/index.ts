@@ -39,6 +39,7 @@ export {
 } from './faults/faults.js';
 export * from './http/index.js';
 export { claimEvents } from './inbox.js';
+export { type KafkaAcl, type KafkaFootprint, type KafkaOperation, serviceKafkaAcls } from './kafka/acls.js';
 export {
   type CommittedOffset,
   type FetchedBatch,

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { EventType } from '@ecom/schemas';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -54,6 +55,11 @@ export interface ServiceDefinition<S extends ConfigSpec> {
   schema?: string;
   /** Folder of the service's numbered SQL migrations. */
   migrations?: URL;
+  /**
+   * Every event type the service emits: the codec refuses any other, and the service's Kafka ACLs
+   * (write on their topics) are generated from it (kafka/acls.ts).
+   */
+  produces: readonly EventType[];
   consumer?: {
     topics: string[];
     /** Per event, or a BatchHandler for the whole slice (merges written as one statement per table). */
@@ -117,7 +123,7 @@ export async function startService<S extends ConfigSpec>(
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   const metrics = createKitMetrics(registry);
-  const codec = new EventCodec();
+  const codec = new EventCodec({ produces: definition.produces });
   const kafka: KafkaOptions = {
     brokers: config.kafkaBrokers,
     clientId: service,

@@ -47,6 +47,7 @@ export const notificationService: ServiceDefinition<typeof settings> = {
   settings,
   schema: 'notification',
   migrations: new URL('../migrations/', import.meta.url),
+  produces: ['ecom.notification.sent.v1'],
   consumer: {
     topics: ['ecom.orders', 'ecom.payments', 'ecom.shipments'],
     handlers: (deps) => notificationHandlers(createSender(deps.config, deps.logger)),

@@ -27,6 +27,7 @@ export const orderService: ServiceDefinition<typeof settings> = {
   settings,
   schema: 'orders',
   migrations: new URL('../migrations/', import.meta.url),
+  produces: ['ecom.order.created.v1', 'ecom.order.updated.v1', 'ecom.order.cancelled.v1'],
   consumer: {
     topics: ['ecom.payments', 'ecom.inventory', 'ecom.shipments'],
     handlers: (deps) => orderHandlers(deps),

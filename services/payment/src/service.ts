@@ -54,6 +54,7 @@ export function createPaymentService(
     settings,
     schema: 'payments',
     migrations: new URL('../migrations/', import.meta.url),
+    produces: ['ecom.payment.processed.v1', 'ecom.payment.refunded.v1'],
     consumer: {
       topics: ['ecom.orders'],
       handlers: () => paymentHandlers(),

@@ -25,6 +25,7 @@ export const shippingService: ServiceDefinition<typeof settings> = {
   settings,
   schema: 'shipping',
   migrations: new URL('../migrations/', import.meta.url),
+  produces: ['ecom.shipment.created.v1', 'ecom.shipment.status-updated.v1'],
   consumer: {
     topics: ['ecom.orders'],
     handlers: (deps) => shippingHandlers(deps),

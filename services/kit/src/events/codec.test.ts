@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventCodec, EventDecodeError } from './codec.js';
+import { EventCodec, EventDecodeError, UndeclaredEventError } from './codec.js';
 import { causedBy, createEvent } from './event.js';
 import { traceIdOf } from './trace.js';
 
@@ -49,6 +49,15 @@ describe('EventCodec', () => {
       'content-type': 'application/json',
     });
     expect(codec.decode(record)).toEqual(created);
+  });
+
+  it("refuses to encode a type outside the service's declared produces, naming it and the declared ones", () => {
+    const payments = new EventCodec({ produces: ['ecom.payment.processed.v1', 'ecom.payment.refunded.v1'] });
+    expect(() => payments.encode(created)).toThrow(UndeclaredEventError);
+    expect(() => payments.encode(created)).toThrow(
+      /ecom\.order\.created\.v1 is not among .*\(ecom\.payment\.processed\.v1, ecom\.payment\.refunded\.v1\)/,
+    );
+    expect(new EventCodec({ produces: ['ecom.order.created.v1'] }).encode(created).topic).toBe('ecom.orders');
   });
 
   it('carries correlation, causation and the trace into caused events', () => {

@@ -17,6 +17,17 @@ export class EventDecodeError extends Error {
   }
 }
 
+/** A service emitted a type its definition does not declare in `produces` (its Kafka ACLs would refuse it). */
+export class UndeclaredEventError extends Error {
+  constructor(type: string, produces: readonly string[]) {
+    super(
+      `${type} is not among the event types this service declares it produces (${produces.join(', ') || 'none'}); ` +
+        "add it to the service definition's produces, from which its Kafka ACLs are generated",
+    );
+    this.name = 'UndeclaredEventError';
+  }
+}
+
 export class EventSchemaError extends Error {
   constructor(type: string, errors: ErrorObject[] | null | undefined) {
     super(`${type} payload does not match its schema: ${describeErrors(errors)}`);
@@ -32,14 +43,18 @@ const REQUIRED_HEADERS = ['ce_specversion', 'ce_id', 'ce_source', 'ce_type', 'ce
  */
 export class EventCodec {
   private readonly validators: Map<EventType, ValidateFunction>;
+  private readonly produces: ReadonlySet<EventType> | undefined;
 
-  constructor() {
+  /** `produces`: the only types `encode` accepts (a service's declaration); unset accepts all (tests, tools). */
+  constructor(options: { produces?: readonly EventType[] } = {}) {
+    this.produces = options.produces ? new Set(options.produces) : undefined;
     const ajv = new Ajv2020({ allErrors: true, strict: true });
     addFormats.default(ajv, ['uuid', 'date-time', 'date', 'email', 'uri']);
     this.validators = new Map(allEventTypes().map((type) => [type, ajv.compile(eventSchema(type))]));
   }
 
   encode(event: Event): OutgoingRecord {
+    if (this.produces && !this.produces.has(event.type)) throw new UndeclaredEventError(event.type, [...this.produces]);
     this.validate(event.type, event.data);
     const route = EVENT_CATALOG[event.type];
     const headers: Record<string, string> = {
