@@ -33,6 +33,7 @@ MONITORING_CRDS=(prometheuses servicemonitors podmonitors probes prometheusrules
 STRIMZI_CRDS=(
   io.strimzi.api.kafka.model.kafka.Kafka=040-Crd-kafka.yaml
   io.strimzi.api.kafka.model.topic.KafkaTopic=043-Crd-kafkatopic.yaml
+  io.strimzi.api.kafka.model.user.KafkaUser=044-Crd-kafkauser.yaml
   io.strimzi.api.kafka.model.nodepool.KafkaNodePool=045-Crd-kafkanodepool.yaml
 )
 # The generate-crd-co-install-v1 arguments of io.strimzi:api's pom (checked against it below).
