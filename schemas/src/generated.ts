@@ -92,12 +92,12 @@ sourceEventId: string
 }
 
 /**
- * An order was cancelled; refundRequired says a completed payment must be refunded. SAGA_TIMEOUT: the saga deadline passed before both payment and reservation outcomes arrived. Topic ecom.orders, key orderId.
+ * An order was cancelled; refundRequired says a completed payment must be refunded. SAGA_TIMEOUT: the saga deadline passed before both payment and reservation outcomes arrived. PAYMENT_AMOUNT_MISMATCH: the payment captured an amount or currency other than the order total (refundRequired, the captured amount is refunded). Topic ecom.orders, key orderId.
  */
 export interface OrderCancelled {
 orderId: string
 customerId: string
-cancellationReason: ("PAYMENT_FAILED" | "OUT_OF_STOCK" | "CUSTOMER_REQUEST" | "SAGA_TIMEOUT")
+cancellationReason: ("PAYMENT_FAILED" | "OUT_OF_STOCK" | "CUSTOMER_REQUEST" | "SAGA_TIMEOUT" | "PAYMENT_AMOUNT_MISMATCH")
 refundRequired: boolean
 /**
  * Decimal amount in major units, as a string (never a float)

@@ -96,13 +96,19 @@ describe('factFor', () => {
   });
 
   it('turns a cancellation into a CANCELLED order fact, whatever the reason', () => {
-    for (const cancellationReason of ['PAYMENT_FAILED', 'OUT_OF_STOCK', 'CUSTOMER_REQUEST', 'SAGA_TIMEOUT'] as const) {
+    for (const cancellationReason of [
+      'PAYMENT_FAILED',
+      'OUT_OF_STOCK',
+      'CUSTOMER_REQUEST',
+      'SAGA_TIMEOUT',
+      'PAYMENT_AMOUNT_MISMATCH',
+    ] as const) {
       const fact = factFor(
         event('ecom.order.cancelled.v1', {
           orderId,
           customerId: 'c',
           cancellationReason,
-          refundRequired: cancellationReason === 'SAGA_TIMEOUT',
+          refundRequired: cancellationReason === 'SAGA_TIMEOUT' || cancellationReason === 'PAYMENT_AMOUNT_MISMATCH',
           totalAmount: '10.00',
           currency: 'EUR',
         }),

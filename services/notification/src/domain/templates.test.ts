@@ -1,5 +1,5 @@
 import { createEvent } from '@ecom/kit';
-import type { EventPayloads, EventType } from '@ecom/schemas';
+import { type EventPayloads, type EventType, eventSchema } from '@ecom/schemas';
 import { describe, expect, it } from 'vitest';
 import { notificationFor } from './templates.js';
 
@@ -76,6 +76,22 @@ describe('notificationFor', () => {
     expect(cancelled(false)?.template).toBe('order-cancelled');
   });
 
+  it('after an amount mismatch, promises back what was charged, not the total', () => {
+    const message = notificationFor(
+      event('ecom.order.cancelled.v1', {
+        orderId,
+        customerId,
+        cancellationReason: 'PAYMENT_AMOUNT_MISMATCH',
+        refundRequired: true,
+        totalAmount: '5.00',
+        currency: 'USD',
+      }),
+    )?.message;
+    expect(message).toBe(
+      `Your order ${orderId} was cancelled because the amount charged did not match the order total. The amount charged is being refunded.`,
+    );
+  });
+
   it('explains every cancellation reason in words, the saga deadline included', () => {
     const because = (cancellationReason: EventPayloads['ecom.order.cancelled.v1']['cancellationReason']) =>
       notificationFor(
@@ -91,7 +107,12 @@ describe('notificationFor', () => {
     expect(because('SAGA_TIMEOUT')).toBe(
       `Your order ${orderId} was cancelled because we could not confirm payment and stock in time.`,
     );
-    const reasons = ['PAYMENT_FAILED', 'OUT_OF_STOCK', 'CUSTOMER_REQUEST', 'SAGA_TIMEOUT'] as const;
+    // Every reason the wire contract allows, so a new one is covered here without editing this list.
+    const schema = eventSchema('ecom.order.cancelled.v1') as {
+      properties: { cancellationReason: { enum: EventPayloads['ecom.order.cancelled.v1']['cancellationReason'][] } };
+    };
+    const reasons = schema.properties.cancellationReason.enum;
+    expect(reasons).toContain('PAYMENT_AMOUNT_MISMATCH');
     const messages = reasons.map(because);
     expect(messages.every((m) => m && !m.includes('undefined'))).toBe(true);
     expect(new Set(messages).size).toBe(reasons.length);

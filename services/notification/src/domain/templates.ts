@@ -29,6 +29,7 @@ const CANCELLATION_REASONS: Record<OrderCancelled['cancellationReason'], string>
   OUT_OF_STOCK: 'some items are out of stock',
   CUSTOMER_REQUEST: 'you asked us to',
   SAGA_TIMEOUT: 'we could not confirm payment and stock in time',
+  PAYMENT_AMOUNT_MISMATCH: 'the amount charged did not match the order total',
 };
 
 const SHIPMENT_STATUSES: Record<ShipmentStatusUpdated['status'], string> = {
@@ -81,7 +82,12 @@ export function notificationFor(event: Event): NotificationContent | undefined {
     }
     case 'ecom.order.cancelled.v1': {
       const d = (event as Event<'ecom.order.cancelled.v1'>).data;
-      const refund = d.refundRequired ? ` A refund of ${d.totalAmount} ${d.currency} is on its way.` : '';
+      // After a mismatch the refund is what was charged, not the total; PaymentRefunded tells the amount.
+      const refund = !d.refundRequired
+        ? ''
+        : d.cancellationReason === 'PAYMENT_AMOUNT_MISMATCH'
+          ? ' The amount charged is being refunded.'
+          : ` A refund of ${d.totalAmount} ${d.currency} is on its way.`;
       return content(
         d.customerId,
         d.orderId,
