@@ -175,7 +175,7 @@ describe('order API flows', () => {
     expect(cancelled.items.map((o) => o.orderId)).toEqual([first.orderId]);
   });
 
-  it('applies manual transitions along the allowed edges only', async () => {
+  it('takes no manual transition the saga decides: CONFIRMED, SHIPPED and DELIVERED are 409s that say why', async () => {
     const order = await create();
     const put = (status: string) =>
       running.app.inject({
@@ -183,16 +183,21 @@ describe('order API flows', () => {
         url: `/api/orders/${order.orderId}`,
         payload: { status, updateReason: 'operator' },
       });
-    expectProblem(await put('SHIPPED'), 409);
-    expectProblem(await put('CREATED'), 409);
-    const confirmed = await put('CONFIRMED');
-    expect(confirmed.statusCode).toBe(200);
-    expect(confirmed.json()).toMatchObject({ status: 'CONFIRMED' });
-    expect((confirmed.json() as Order).confirmedAt).not.toBeNull();
-    expect((await put('SHIPPED')).json()).toMatchObject({ status: 'SHIPPED' });
-    expectProblem(await running.app.inject({ method: 'DELETE', url: `/api/orders/${order.orderId}` }), 409);
-    expect((await put('DELIVERED')).json()).toMatchObject({ status: 'DELIVERED' });
-    expectProblem(await put('CANCELLED'), 409);
+    const refused = async (status: string, detail: RegExp) => {
+      const res = await put(status);
+      expectProblem(res, 409, [], status);
+      expect((res.json() as { detail: string }).detail).toMatch(detail);
+    };
+    await refused('CONFIRMED', /confirmed only by its completed payment of the order total and its reservation/);
+    await refused('SHIPPED', /ships only when shipping creates its shipment/);
+    await refused('DELIVERED', /delivered only when its shipment is/);
+    await refused('CREATED', /CREATED to CREATED by hand: allowed: CANCELLED/);
+    const unchanged = await get(order.orderId);
+    expect(unchanged).toMatchObject({ status: 'CREATED', confirmedAt: null, shippedAt: null, deliveredAt: null });
+    const cancelled = await put('CANCELLED');
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json()).toMatchObject({ status: 'CANCELLED', cancellationReason: 'CUSTOMER_REQUEST' });
+    await refused('CONFIRMED', /CANCELLED to CONFIRMED by hand: .*no manual change is allowed/);
   });
 
   it('cancels CREATED and CONFIRMED orders, then refuses', async () => {
@@ -216,15 +221,18 @@ describe('order API flows', () => {
 });
 
 describe('the saga, driven by events', () => {
-  const paid = (o: Order, status: 'COMPLETED' | 'FAILED' = 'COMPLETED') =>
+  const paid = (
+    o: Order,
+    status: 'COMPLETED' | 'FAILED' = 'COMPLETED',
+    captured: { amount: string; currency: string } = { amount: o.totalAmount, currency: o.currency },
+  ) =>
     publish(
       'ecom.payment.processed.v1',
       {
         paymentId: randomUUID(),
         orderId: o.orderId,
         customerId: o.customerId,
-        amount: o.totalAmount,
-        currency: o.currency,
+        ...captured,
         status,
         paymentMethod: o.paymentMethod,
         transactionId: status === 'COMPLETED' ? 'tx-1' : null,
@@ -339,5 +347,51 @@ describe('the saga, driven by events', () => {
       shipped.orderId,
     );
     expect((await status(shipped, 'DELIVERED')).deliveredAt).not.toBeNull();
+  });
+
+  it('cancels, refund required, an order whose payment captured another amount or currency', async () => {
+    const underpaid = await create();
+    const otherCurrency = await create();
+    await reserved(underpaid);
+    await paid(underpaid, 'COMPLETED', { amount: '0.01', currency: underpaid.currency });
+    await paid(otherCurrency, 'COMPLETED', { amount: otherCurrency.totalAmount, currency: 'EUR' });
+    await reserved(otherCurrency);
+    for (const o of [underpaid, otherCurrency]) {
+      // Both outcomes applied (they travel on different topics), and still not confirmed.
+      const cancelled = await eventually(async () => {
+        const now = await get(o.orderId);
+        return now.status === 'CANCELLED' && now.reservationStatus === 'RESERVED' ? now : undefined;
+      }, `order ${o.orderId} cancelled with its reservation recorded`);
+      expect(cancelled).toMatchObject({
+        cancellationReason: 'PAYMENT_AMOUNT_MISMATCH',
+        paymentStatus: 'COMPLETED',
+        confirmedAt: null,
+      });
+    }
+    const ofOrders = (rs: Awaited<ReturnType<typeof readTopic>>) =>
+      rs.filter((r) => r.headers.ce_subject === underpaid.orderId || r.headers.ce_subject === otherCurrency.orderId);
+    const records = await readTopic(
+      'ecom.orders',
+      (rs) => ofOrders(rs).filter((r) => r.headers.ce_type === 'ecom.order.cancelled.v1').length === 2,
+    );
+    const events = ofOrders(records).map((r) => codec.decode(r));
+    // The created events and one cancel each: no OrderUpdated (CONFIRMED) was ever published.
+    expect(events.map((e) => e.type).sort()).toEqual([
+      'ecom.order.cancelled.v1',
+      'ecom.order.cancelled.v1',
+      'ecom.order.created.v1',
+      'ecom.order.created.v1',
+    ]);
+    for (const o of [underpaid, otherCurrency]) {
+      const cancel = events.find((e) => e.type === 'ecom.order.cancelled.v1' && e.subject === o.orderId);
+      expect(cancel?.data).toEqual({
+        orderId: o.orderId,
+        customerId: o.customerId,
+        cancellationReason: 'PAYMENT_AMOUNT_MISMATCH',
+        refundRequired: true,
+        totalAmount: '21.00',
+        currency: 'USD',
+      });
+    }
   });
 });

@@ -215,14 +215,16 @@ export async function saveState(
  * state picks its row of the input's transition table (domain/saga-table.ts), which says what to
  * store and which statuses to stamp. The UPDATE takes the row lock itself; a row changed by a
  * concurrent transaction meanwhile is re-checked against the same table row (READ COMMITTED), so
- * it matches only if its state is still the one the row was chosen for. Returns the index of the
+ * it matches only if its state is still the one the row was chosen for. With `total`, only an order
+ * of exactly that total (NUMERIC equality, exact) and currency matches. Returns the index of the
  * table row that applied and the stored order, or undefined when none did: an unknown order, a
- * state in which the input changes nothing or is refused, or one the table lacks.
+ * state in which the input changes nothing or is refused, one the table lacks, or another total.
  */
 export async function applyTransition(
   tx: Queryable,
   orderId: string,
   table: TableColumns,
+  total?: { amount: string; currency: string },
 ): Promise<{ index: number; order: Order } | undefined> {
   // t's columns are named apart from the order's, so COLUMNS in RETURNING are the order's (new) values.
   const stamp = (column: string, flag: string) =>
@@ -239,6 +241,7 @@ export async function applyTransition(
                             table_index)
      WHERE o.order_id = $1 AND o.status = t.from_status AND o.payment_status = t.from_payment
        AND o.reservation_status = t.from_reservation AND o.cancellation_reason IS NOT DISTINCT FROM t.from_reason
+       ${total ? 'AND o.total_amount = $14::numeric AND o.currency = $15' : ''}
      RETURNING t.table_index, ${COLUMNS}`,
     [
       orderId,
@@ -254,6 +257,7 @@ export async function applyTransition(
       table.stamp.SHIPPED,
       table.stamp.DELIVERED,
       table.stamp.CANCELLED,
+      ...(total ? [total.amount, total.currency] : []),
     ],
   );
   const row = rows[0];

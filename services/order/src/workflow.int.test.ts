@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SagaInput } from './domain/saga.js';
 import { orderMetrics } from './metrics.js';
 import { findOrder, insertOrder } from './store.js';
-import { type Applied, applyInput } from './workflow.js';
+import { type Applied, applyInput, type OrderInput } from './workflow.js';
 
 let db: SessionDb;
 const metrics = orderMetrics(new Registry());
@@ -65,7 +65,7 @@ interface Outcome {
   events: Array<OrderUpdated | OrderCancelled>;
 }
 
-async function apply(orderId: string, input: SagaInput, beforeCommit?: () => Promise<void>): Promise<Outcome> {
+async function apply(orderId: string, input: OrderInput, beforeCommit?: () => Promise<void>): Promise<Outcome> {
   const events: Array<OrderUpdated | OrderCancelled> = [];
   return db.transaction(async (raw) => {
     const { tx, statements } = counting(raw);
@@ -80,7 +80,8 @@ async function apply(orderId: string, input: SagaInput, beforeCommit?: () => Pro
   });
 }
 
-const paid: SagaInput = { kind: 'payment', status: 'COMPLETED' };
+/** A capture of the order's total (newOrder's 2.50 EUR, spelled as a client may spell it). */
+const paid: OrderInput = { kind: 'capture', capture: { amount: '2.5', currency: 'EUR' } };
 const reserved: SagaInput = { kind: 'reservation', status: 'RESERVED' };
 
 describe('applyInput', () => {
@@ -114,6 +115,40 @@ describe('applyInput', () => {
       step: { rejected: expect.stringMatching(/CREATED to DELIVERED/) },
     });
     expect((await findOrder(db, orderId))?.status).toBe('CREATED');
+  });
+
+  it('cancels on a capture of another amount or currency, refund required, never confirming', async () => {
+    for (const capture of [
+      { amount: '0.01', currency: 'EUR' },
+      { amount: '2.51', currency: 'EUR' },
+      { amount: '2.50', currency: 'USD' },
+    ]) {
+      const orderId = await newOrder();
+      await apply(orderId, reserved);
+      // The guarded UPDATE matches nothing; the order is locked and the capture decided in code.
+      const wrong = await apply(orderId, { kind: 'capture', capture });
+      expect(wrong.statements, JSON.stringify(capture)).toEqual(['UPDATE orders', 'SELECT order_id,', 'UPDATE orders']);
+      expect(wrong.events).toEqual([
+        {
+          orderId,
+          customerId: 'c-1',
+          totalAmount: '2.50',
+          currency: 'EUR',
+          cancellationReason: 'PAYMENT_AMOUNT_MISMATCH',
+          refundRequired: true,
+        },
+      ]);
+      expect(await findOrder(db, orderId)).toMatchObject({
+        status: 'CANCELLED',
+        paymentStatus: 'COMPLETED',
+        reservationStatus: 'RESERVED',
+        cancellationReason: 'PAYMENT_AMOUNT_MISMATCH',
+        confirmedAt: null,
+      });
+      // The right amount afterwards is a duplicate payment outcome: the order stays cancelled.
+      expect((await apply(orderId, paid)).events).toEqual([]);
+      expect((await findOrder(db, orderId))?.status).toBe('CANCELLED');
+    }
   });
 
   it('says an order is unknown', async () => {

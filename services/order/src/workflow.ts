@@ -1,4 +1,4 @@
-import type { Emit, Queryable } from '@ecom/kit';
+import { type Emit, type Queryable, toCents } from '@ecom/kit';
 import type { OrderCancelled, OrderUpdated } from '@ecom/schemas';
 import { decide, type SagaInput, type SagaStep, type Transition } from './domain/saga.js';
 import { sameState, type TableColumns, type TableRow, tableColumns, transitionTable } from './domain/saga-table.js';
@@ -24,6 +24,30 @@ export function orderFlowEmitter(emit: Emit, orderId: string): OrderEmitter {
 }
 
 export type Applied = { kind: 'unknown' } | { kind: 'applied'; order: Order; step: SagaStep };
+
+/** What a completed payment captured (PaymentProcessed's amount and currency). */
+export interface Capture {
+  amount: string;
+  currency: string;
+}
+
+/**
+ * A saga input, or a completed payment's capture, which becomes one only against the stored order:
+ * it completes the payment side of the join when it is exactly the order's total.
+ */
+export type OrderInput = SagaInput | { kind: 'capture'; capture: Capture };
+
+/** The capture is the order's total in the order's currency, compared in cents (never as floats). */
+export function capturesTotal(order: Pick<Order, 'totalAmount' | 'currency'>, capture: Capture): boolean {
+  return capture.currency === order.currency && toCents(capture.amount) === toCents(order.totalAmount);
+}
+
+const PAID_IN_FULL: SagaInput = { kind: 'payment', status: 'COMPLETED', matchesTotal: true };
+
+function sagaInput(input: OrderInput, order: Order): SagaInput {
+  if (input.kind !== 'capture') return input;
+  return { kind: 'payment', status: 'COMPLETED', matchesTotal: capturesTotal(order, input.capture) };
+}
 
 interface ApplyOptions {
   emit: OrderEmitter;
@@ -54,19 +78,22 @@ function tableFor(input: SagaInput): { rows: TableRow[]; columns: TableColumns }
  *
  * The usual case, an input that changes the order, is one conditional UPDATE over the input's
  * transition table (store.applyTransition), which finds the current state, locks and writes in one
- * round trip. When it matches nothing (an unknown order, a duplicate or late outcome, a refused
- * request, or a state changed by a concurrent transaction in between), the order is locked and
- * the input decided in code, exactly as if the table did not exist.
+ * round trip. A capture takes the table of a payment of the full total, guarded by the order's
+ * total and currency in the same UPDATE. When it matches nothing (an unknown order, a duplicate or
+ * late outcome, a refused request, a capture of another amount, or a state changed by a concurrent
+ * transaction in between), the order is locked and the input decided in code, exactly as if the
+ * table did not exist.
  */
 export async function applyInput(
   tx: Queryable,
   orderId: string,
-  input: SagaInput,
+  input: OrderInput,
   options: ApplyOptions,
 ): Promise<Applied> {
-  const table = tableFor(input);
+  const table = tableFor(input.kind === 'capture' ? PAID_IN_FULL : input);
   if (table.rows.length > 0) {
-    const applied = await applyTransition(tx, orderId, table.columns);
+    const total = input.kind === 'capture' ? input.capture : undefined;
+    const applied = await applyTransition(tx, orderId, table.columns, total);
     if (applied) {
       const row = table.rows[applied.index];
       if (!row || !sameState(sagaStateOf(applied.order), row.to)) {
@@ -78,7 +105,7 @@ export async function applyInput(
   const order = await lockOrder(tx, orderId);
   if (!order) return { kind: 'unknown' };
   const current = sagaStateOf(order);
-  const step = decide(current, input);
+  const step = decide(current, sagaInput(input, order));
   if (step.rejected || sameState(step.state, current)) return { kind: 'applied', order, step };
   return stored(await saveState(tx, orderId, step.state, step.transitions), step, options);
 }

@@ -3,7 +3,8 @@ import { decide, initialState, ORDER_STATUSES, type SagaInput } from './saga.js'
 import { reachableStates, sameState, tableColumns, transitionTable } from './saga-table.js';
 
 const INPUTS: SagaInput[] = [
-  { kind: 'payment', status: 'COMPLETED' },
+  { kind: 'payment', status: 'COMPLETED', matchesTotal: true },
+  { kind: 'payment', status: 'COMPLETED', matchesTotal: false },
   { kind: 'payment', status: 'FAILED' },
   { kind: 'reservation', status: 'RESERVED' },
   { kind: 'reservation', status: 'FAILED' },
@@ -50,12 +51,40 @@ describe('transitionTable', () => {
     const delivered = transitionTable({ kind: 'delivered' });
     const fromConfirmed = delivered.find((r) => r.from.status === 'CONFIRMED');
     expect([...(fromConfirmed?.stamps ?? [])].sort()).toEqual(['DELIVERED', 'SHIPPED']);
-    const paid = transitionTable({ kind: 'payment', status: 'COMPLETED' });
+    const paid = transitionTable({ kind: 'payment', status: 'COMPLETED', matchesTotal: true });
     const waiting = paid.find((r) => r.from.status === 'CREATED' && r.from.reservationStatus === 'PENDING');
     expect(waiting?.to).toMatchObject({ status: 'CREATED', paymentStatus: 'COMPLETED' });
     expect(waiting?.stamps.size).toBe(0);
     const joined = paid.find((r) => r.from.status === 'CREATED' && r.from.reservationStatus === 'RESERVED');
     expect([...(joined?.stamps ?? [])]).toEqual(['CONFIRMED']);
+  });
+
+  it('has no row entering CONFIRMED but the join of a payment of the total, and none entering it by hand', () => {
+    for (const input of INPUTS) {
+      const confirming = transitionTable(input).filter((r) => r.stamps.has('CONFIRMED'));
+      const joins = input.kind === 'payment' && input.status === 'COMPLETED' && input.matchesTotal;
+      if (!joins && input.kind !== 'reservation') expect(confirming, JSON.stringify(input)).toEqual([]);
+    }
+    for (const to of ['CONFIRMED', 'SHIPPED', 'DELIVERED'] as const) {
+      expect(transitionTable({ kind: 'manual', to }), to).toEqual([]);
+    }
+  });
+
+  it('cancels every CREATED order a capture of another amount reaches, refund required', () => {
+    const rows = transitionTable({ kind: 'payment', status: 'COMPLETED', matchesTotal: false });
+    const created = rows.filter((r) => r.from.status === 'CREATED');
+    expect(created.map((r) => r.from.reservationStatus)).toEqual(expect.arrayContaining(['PENDING', 'RESERVED']));
+    for (const row of created) {
+      expect(row.to).toMatchObject({
+        status: 'CANCELLED',
+        paymentStatus: 'COMPLETED',
+        cancellationReason: 'PAYMENT_AMOUNT_MISMATCH',
+      });
+      expect(row.step.transitions[0]?.cancellation).toEqual({
+        reason: 'PAYMENT_AMOUNT_MISMATCH',
+        refundRequired: true,
+      });
+    }
   });
 
   it('lays the rows out as aligned column arrays', () => {

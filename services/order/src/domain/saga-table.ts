@@ -27,7 +27,8 @@ export type StampedStatus = (typeof STAMPED_STATUSES)[number];
 
 /**
  * Every state the code writes: a cancellation reason exactly when CANCELLED (every path to
- * CANCELLED sets one), any recorded outcomes with any status (manual edges skip the join).
+ * CANCELLED sets one), any recorded outcomes with any status. A superset (a CREATED order with a
+ * failed outcome is never written, the join cancels it): its extra rows never match a stored order.
  */
 export function reachableStates(): SagaState[] {
   const states: SagaState[] = [];

@@ -10,8 +10,11 @@ import {
   type SagaState,
   type Transition,
 } from './saga.js';
+import { reachableStates } from './saga-table.js';
 
-const paid: SagaInput = { kind: 'payment', status: 'COMPLETED' };
+const paid: SagaInput = { kind: 'payment', status: 'COMPLETED', matchesTotal: true };
+/** A payment that captured something other than the order's total (0.01 for 21.00, another currency). */
+const underpaid: SagaInput = { kind: 'payment', status: 'COMPLETED', matchesTotal: false };
 const declined: SagaInput = { kind: 'payment', status: 'FAILED' };
 const reserved: SagaInput = { kind: 'reservation', status: 'RESERVED' };
 const outOfStock: SagaInput = { kind: 'reservation', status: 'FAILED' };
@@ -134,6 +137,49 @@ describe('saga join: payment and reservation outcomes', () => {
   });
 });
 
+describe('payment amount check', () => {
+  const mismatch = {
+    from: 'CREATED',
+    to: 'CANCELLED',
+    cancellation: { reason: 'PAYMENT_AMOUNT_MISMATCH', refundRequired: true },
+  };
+
+  it('cancels at once with PAYMENT_AMOUNT_MISMATCH and a refund, before or after the reservation', () => {
+    for (const inputs of [[underpaid], [reserved, underpaid]]) {
+      const r = run(inputs);
+      expect(r.transitions).toEqual([mismatch]);
+      // Recorded as COMPLETED: the money moved, and it is what gets refunded.
+      expect(r.state).toMatchObject({
+        status: 'CANCELLED',
+        paymentStatus: 'COMPLETED',
+        cancellationReason: 'PAYMENT_AMOUNT_MISMATCH',
+      });
+    }
+  });
+
+  it('never confirms, whatever arrives after it', () => {
+    for (const rest of [[reserved], [reserved, paid], [paid, reserved], [outOfStock, timeout]]) {
+      const r = run([underpaid, ...rest]);
+      expect(r.transitions).toEqual([mismatch]);
+      expect(r.state.cancellationReason).toBe('PAYMENT_AMOUNT_MISMATCH');
+    }
+  });
+
+  it('the first payment outcome wins: a later capture of another amount changes nothing', () => {
+    const r = run([paid, underpaid, reserved]);
+    expect(r.state.status).toBe('CONFIRMED');
+    expect(r.steps[1]?.note).toMatch(/duplicate payment outcome COMPLETED/);
+    expect(run([declined, underpaid]).state.cancellationReason).toBe('PAYMENT_FAILED');
+  });
+
+  it('after another cancel it is only recorded, and says it was not the total', () => {
+    const r = run([outOfStock, underpaid]);
+    expect(r.transitions).toHaveLength(1);
+    expect(r.state).toMatchObject({ paymentStatus: 'COMPLETED', cancellationReason: 'OUT_OF_STOCK' });
+    expect(r.steps[1]?.note).toBe('payment COMPLETED (not the order total) recorded; order is CANCELLED');
+  });
+});
+
 describe('shipment milestones', () => {
   it('moves CONFIRMED to SHIPPED to DELIVERED', () => {
     const r = run([paid, reserved, shipped, delivered]);
@@ -246,12 +292,10 @@ describe('saga deadline (timeout)', () => {
 });
 
 describe('manual transitions', () => {
+  // Only a cancel: CONFIRMED is the join's, SHIPPED and DELIVERED the shipment's.
   const allowed: Array<[OrderStatus, OrderStatus]> = [
-    ['CREATED', 'CONFIRMED'],
     ['CREATED', 'CANCELLED'],
-    ['CONFIRMED', 'SHIPPED'],
     ['CONFIRMED', 'CANCELLED'],
-    ['SHIPPED', 'DELIVERED'],
   ];
 
   it('allows exactly the documented edges', () => {
@@ -272,6 +316,34 @@ describe('manual transitions', () => {
     }
   });
 
+  it('says why the saga statuses are not manual targets', () => {
+    expect(decide(state('CREATED'), manual('CONFIRMED')).rejected).toBe(
+      'An order cannot go from CREATED to CONFIRMED by hand: an order is confirmed only by its completed payment ' +
+        'of the order total and its reservation; allowed: CANCELLED',
+    );
+    expect(decide(state('CONFIRMED'), manual('SHIPPED')).rejected).toMatch(
+      /CONFIRMED to SHIPPED by hand: an order ships only when shipping creates its shipment/,
+    );
+    expect(decide(state('SHIPPED'), manual('DELIVERED')).rejected).toMatch(
+      /SHIPPED to DELIVERED by hand: an order is delivered only when its shipment is .*; no manual change is allowed$/,
+    );
+    expect(decide(state('CANCELLED'), manual('CREATED')).rejected).toBe(
+      'An order cannot go from CANCELLED to CREATED by hand: no manual change is allowed',
+    );
+  });
+
+  it('no manual input, in any state the code writes, enters anything but CANCELLED', () => {
+    for (const from of reachableStates()) {
+      for (const to of ORDER_STATUSES) {
+        const step = decide(from, manual(to));
+        expect(
+          step.transitions.map((t) => t.to).filter((status) => status !== 'CANCELLED'),
+          JSON.stringify({ from, to }),
+        ).toEqual([]);
+      }
+    }
+  });
+
   it('a manual cancel is a customer request', () => {
     expect(decide(state('CONFIRMED', { paymentStatus: 'COMPLETED' }), manual('CANCELLED')).transitions).toEqual([
       { from: 'CONFIRMED', to: 'CANCELLED', cancellation: { reason: 'CUSTOMER_REQUEST', refundRequired: true } },
@@ -284,7 +356,7 @@ describe('manual transitions', () => {
 });
 
 describe('every sequence of up to 5 inputs', () => {
-  const inputs: SagaInput[] = [paid, declined, reserved, outOfStock, shipped, delivered, cancel, timeout];
+  const inputs: SagaInput[] = [paid, underpaid, declined, reserved, outOfStock, shipped, delivered, cancel, timeout];
   const edges = new Set([
     'CREATED>CONFIRMED',
     'CREATED>CANCELLED',
@@ -315,8 +387,11 @@ describe('every sequence of up to 5 inputs', () => {
         let current = initialState();
         let cancels = 0;
         let confirms = 0;
+        // The payment outcome that was recorded: the first payment input while still PENDING.
+        let payment: SagaInput | undefined;
         for (const input of seq) {
           const step = decide(current, input);
+          if (input.kind === 'payment' && current.paymentStatus === 'PENDING') payment = input;
           // Transitions chain from the current status along legal edges, ending at the new status.
           let at = current.status;
           for (const t of step.transitions) {
@@ -341,6 +416,7 @@ describe('every sequence of up to 5 inputs', () => {
                 'confirmed without both outcomes',
                 seq,
               );
+              check(payment === paid, 'confirmed by a payment that was not the order total', seq);
             }
             at = t.to;
           }
@@ -357,6 +433,14 @@ describe('every sequence of up to 5 inputs', () => {
               seq,
             );
           }
+          // PAYMENT_AMOUNT_MISMATCH exactly when a capture of another amount is recorded while CREATED.
+          check(
+            (step.state.cancellationReason === 'PAYMENT_AMOUNT_MISMATCH' &&
+              current.cancellationReason !== 'PAYMENT_AMOUNT_MISMATCH') ===
+              (input === underpaid && current.status === 'CREATED' && current.paymentStatus === 'PENDING'),
+            'amount mismatch cancellation',
+            seq,
+          );
           check(step.rejected === undefined || input.kind === 'cancel', 'a saga input was rejected', seq);
           // A terminal order never changes status; recorded outcomes never revert to PENDING.
           if (isTerminal(current.status)) check(step.state.status === current.status, 'terminal status changed', seq);
@@ -377,7 +461,7 @@ describe('every sequence of up to 5 inputs', () => {
         if (confirms === 0) check(current.status === 'CREATED' || current.status === 'CANCELLED', 'unconfirmed', seq);
       }
     }
-    expect(checked).toBe(8 + 64 + 512 + 4096 + 32768);
+    expect(checked).toBe(9 + 81 + 729 + 6561 + 59049);
   });
 
   it('the outcome of the join does not depend on the arrival order', () => {
@@ -386,6 +470,8 @@ describe('every sequence of up to 5 inputs', () => {
       [paid, outOfStock],
       [declined, reserved],
       [declined, outOfStock],
+      [underpaid, reserved],
+      [underpaid, outOfStock],
     ];
     for (const [a, b] of outcomes as [SagaInput, SagaInput][]) {
       const one = run([a, b]).state;

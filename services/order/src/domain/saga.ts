@@ -11,6 +11,17 @@
  * replay can never flip a decision already published. Status changes from outcomes happen only
  * while the order is CREATED, so outcomes after a terminal (or already joined) state change nothing.
  *
+ * A payment completes the order's side of the join only when it captured exactly the order's total
+ * in its currency: the caller compares (it has the order and the event) and says so in the input.
+ * A mismatch is recorded as COMPLETED (money did move, so refundRequired holds) and cancels the
+ * order at once with PAYMENT_AMOUNT_MISMATCH, whatever the reservation; the payment service then
+ * refunds what was captured, as on every OrderCancelled.
+ *
+ * Manual transitions never stand in for the saga's own inputs: CONFIRMED comes only from the join,
+ * SHIPPED and DELIVERED only from the shipment's events (shipping's API moves a shipment along and
+ * the order follows), so an operator can only cancel. An order that said SHIPPED or DELIVERED by
+ * hand would disagree with its shipment and tell the customer something shipping never did.
+ *
  * The saga deadline (`timeout`) cancels an order still CREATED when an outcome never came (a dead
  * letter, a service down for longer than the deadline); the compensations follow from OrderCancelled
  * as for any cancel. An outcome arriving after it is recorded like any late outcome: a payment that
@@ -29,6 +40,7 @@ export const CANCELLATION_REASONS = [
   'OUT_OF_STOCK',
   'CUSTOMER_REQUEST',
   'SAGA_TIMEOUT',
+  'PAYMENT_AMOUNT_MISMATCH',
 ] as const satisfies readonly OrderCancelled['cancellationReason'][];
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 
@@ -40,13 +52,15 @@ export interface SagaState {
 }
 
 export type SagaInput =
-  | { kind: 'payment'; status: 'COMPLETED' | 'FAILED' }
+  /** matchesTotal: the captured amount and currency are the order's totalAmount and currency. */
+  | { kind: 'payment'; status: 'COMPLETED'; matchesTotal: boolean }
+  | { kind: 'payment'; status: 'FAILED' }
   | { kind: 'reservation'; status: 'RESERVED' | 'FAILED' }
   | { kind: 'shipped' }
   | { kind: 'delivered' }
   /** The customer's cancel (DELETE /api/orders/:id). */
   | { kind: 'cancel' }
-  /** PUT /api/orders/:id: an operator moves the order along the allowed edges. */
+  /** PUT /api/orders/:id: an operator moves the order along the allowed edges (only to CANCELLED). */
   | { kind: 'manual'; to: OrderStatus }
   /** The saga deadline passed (the deadline worker): cancels an order still waiting for an outcome. */
   | { kind: 'timeout' };
@@ -68,13 +82,20 @@ export interface SagaStep {
   note?: string;
 }
 
-/** The edges PUT /api/orders/:id may take. */
+/** The edges PUT /api/orders/:id may take: a cancel before shipping, nothing the saga decides. */
 const MANUAL_EDGES: Record<OrderStatus, readonly OrderStatus[]> = {
-  CREATED: ['CONFIRMED', 'CANCELLED'],
-  CONFIRMED: ['SHIPPED', 'CANCELLED'],
-  SHIPPED: ['DELIVERED'],
+  CREATED: ['CANCELLED'],
+  CONFIRMED: ['CANCELLED'],
+  SHIPPED: [],
   DELIVERED: [],
   CANCELLED: [],
+};
+
+/** Why a status is never a manual target: what reaches it instead (the 409's detail). */
+const REACHED_BY: Partial<Record<OrderStatus, string>> = {
+  CONFIRMED: 'an order is confirmed only by its completed payment of the order total and its reservation',
+  SHIPPED: 'an order ships only when shipping creates its shipment (PUT /api/shipments/:shipmentId/status moves it on)',
+  DELIVERED: 'an order is delivered only when its shipment is (PUT /api/shipments/:shipmentId/status)',
 };
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
@@ -118,9 +139,13 @@ function onOutcome(state: SagaState, input: Extract<SagaInput, { kind: 'payment'
     return { state, transitions: [], note };
   }
   const next: SagaState = { ...state, [key]: input.status };
+  const mismatch = input.kind === 'payment' && input.status === 'COMPLETED' && !input.matchesTotal;
   if (state.status !== 'CREATED') {
-    return { state: next, transitions: [], note: `${input.kind} ${input.status} recorded; order is ${state.status}` };
+    const what = mismatch ? 'payment COMPLETED (not the order total)' : `${input.kind} ${input.status}`;
+    return { state: next, transitions: [], note: `${what} recorded; order is ${state.status}` };
   }
+  // Captured money is refunded (refundRequired), and held stock released, by OrderCancelled.
+  if (mismatch) return cancel(next, 'PAYMENT_AMOUNT_MISMATCH', true);
   return join(next);
 }
 
@@ -178,7 +203,7 @@ function onDelivered(state: SagaState): SagaStep {
     return { state: { ...state, status: 'DELIVERED' }, transitions: [{ from: 'SHIPPED', to: 'DELIVERED' }] };
   }
   if (state.status === 'CONFIRMED') {
-    // Delivered without a recorded shipment (e.g. an operator's manual update raced it): the
+    // Delivered without a recorded shipment (e.g. its ShipmentCreated was dead-lettered): the
     // order still passes through SHIPPED, so every reader sees the same sequence of statuses.
     return {
       state: { ...state, status: 'DELIVERED' },
@@ -194,8 +219,13 @@ function onDelivered(state: SagaState): SagaStep {
 function onManual(state: SagaState, to: OrderStatus): SagaStep {
   if (!canTransition(state.status, to)) {
     const allowed = MANUAL_EDGES[state.status];
-    const options = allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : 'it is final';
-    return { state, transitions: [], rejected: `An order cannot go from ${state.status} to ${to} (${options})` };
+    const options = allowed.length > 0 ? `allowed: ${allowed.join(', ')}` : 'no manual change is allowed';
+    const why = REACHED_BY[to];
+    return {
+      state,
+      transitions: [],
+      rejected: `An order cannot go from ${state.status} to ${to} by hand: ${why ? `${why}; ` : ''}${options}`,
+    };
   }
   if (to === 'CANCELLED') return onCancel(state, 'manual');
   return { state: { ...state, status: to }, transitions: [{ from: state.status, to }] };

@@ -151,10 +151,11 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
     '/api/orders/:orderId',
     {
       schema: {
-        summary: 'Move an order along an allowed transition',
+        summary: 'Cancel an order by hand, with a reason (the only manual transition)',
         description:
-          'CREATED→CONFIRMED|CANCELLED, CONFIRMED→SHIPPED|CANCELLED, SHIPPED→DELIVERED; anything else is 409. ' +
-          'Emits OrderUpdated, or OrderCancelled (CUSTOMER_REQUEST) for CANCELLED so payment refunds and inventory releases.',
+          'CREATED|CONFIRMED→CANCELLED, emitting OrderCancelled (CUSTOMER_REQUEST) so payment refunds and inventory ' +
+          'releases. Every other target is 409 with the reason: CONFIRMED comes only from a completed payment of the ' +
+          'order total plus a reservation, SHIPPED and DELIVERED only from the shipment (PUT /api/shipments/:shipmentId/status).',
         params: orderParams,
         body: updateBody,
         response: { 200: order, ...problemResponses(400, 404, 409) },
