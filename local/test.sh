@@ -14,6 +14,7 @@ step "checking generated files are up to date"
 npm run --silent check-generated -w @ecom/schemas
 npm run --silent generate:crds -w @ecom/operator -- --check
 npm run --silent check-settings
+npm run --silent chart-access -- --check
 
 # The integration tests' global setup starts the same pieces idempotently; doing it here first
 # shows the one-time builds (kube-apiserver, etcd, helm, tilt, prometheus-operator, the cluster's

@@ -22,9 +22,12 @@ export const CONTAINER_NAME = 'replay';
 /** The replay CLI's exit code for a problem retrying cannot fix (bad flags, a group taken). */
 const EXIT_REFUSED = 2;
 
+/** What every replay group (and transactional id) starts with; the operator's Kafka ACLs name it. */
+export const REPLAY_GROUP_PREFIX = 'ecom-replay-';
+
 /** The consumer group (and transactional id) holding a replay's progress: one per resource, by uid. */
 export function replayGroupOf(resource: DeadLetterReplay): string {
-  return `ecom-replay-${resource.metadata.uid ?? ''}`;
+  return `${REPLAY_GROUP_PREFIX}${resource.metadata.uid ?? ''}`;
 }
 
 /**
