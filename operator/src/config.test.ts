@@ -57,6 +57,19 @@ describe('parseConfig', () => {
     });
   });
 
+  it("secures its Kafka clients with the services' KAFKA_SECURITY_PROTOCOL & co., naming what is missing", () => {
+    const r = parseConfig(['--kafka-brokers', 'k:1'], {
+      KAFKA_SECURITY_PROTOCOL: 'sasl_ssl',
+      KAFKA_SASL_USERNAME: 'op',
+    });
+    expect(r).toEqual({
+      kind: 'error',
+      message: 'KAFKA_SASL_PASSWORD_FILE: is required when KAFKA_SECURITY_PROTOCOL is sasl_ssl',
+    });
+    const plain = parseConfig(['--kafka-brokers', 'k:1']);
+    expect(plain.kind === 'config' && plain.config.kafkaSecurity).toEqual({ protocol: 'plaintext' });
+  });
+
   it('asks for --help', () => {
     expect(parseConfig(['--help'])).toEqual({ kind: 'help' });
   });

@@ -1,5 +1,8 @@
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { KafkaSecurity } from '@ecom/kit';
+// The config module alone: the kit's Kafka client (kafkajs) loads only when Kafka is used.
+import { ConfigError, kafkaSecurityFromEnv } from '@ecom/kit/config';
 import type { OperatorMode } from './api/eventtopic.js';
 
 /** Everything the operator runs with; parsed once from the command line (and a few env defaults). */
@@ -10,6 +13,8 @@ export interface OperatorConfig {
   mode: OperatorMode;
   /** direct mode: bootstrap brokers. */
   kafkaBrokers: string[];
+  /** TLS and SASL of the Kafka clients, from the kit's KAFKA_SECURITY_PROTOCOL & co. (default plaintext). */
+  kafkaSecurity?: KafkaSecurity;
   /** strimzi mode: the strimzi.io/cluster label value of the KafkaTopics. */
   strimziCluster?: string;
   /** Cap replication factor and min.insync.replicas at the broker count (one-broker dev clusters). */
@@ -70,6 +75,10 @@ Flags:
   --replay-image IMAGE           image of the DeadLetterReplay Jobs, which run its \`ecom replay\` against
                                  --kafka-brokers (default: $ECOM_IMAGE, else ${DEFAULT_REPLAY_IMAGE})
   --help                         show this text
+
+Environment: KAFKA_SECURITY_PROTOCOL, KAFKA_SSL_CA_FILE, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE
+and the other KAFKA_SSL_*/KAFKA_SASL_* settings of the services (README settings table) secure the
+operator's Kafka clients as they secure the services'.
 `;
 
 export type ParseResult =
@@ -139,6 +148,13 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   for (const b of kafkaBrokers) {
     if (!/^[^\s:]+:\d+$/.test(b)) problems.push(`--kafka-brokers: ${JSON.stringify(b)} is not host:port`);
   }
+  let kafkaSecurity: KafkaSecurity | undefined;
+  try {
+    kafkaSecurity = kafkaSecurityFromEnv(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
   const strimziCluster = str('strimzi-cluster');
   if (mode === 'strimzi' && !strimziCluster)
     problems.push('--mode strimzi needs --strimzi-cluster (the Kafka cluster name)');
@@ -163,6 +179,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       namespace,
       mode: mode as OperatorMode,
       kafkaBrokers,
+      kafkaSecurity,
       strimziCluster,
       fitReplicationToBrokers: values['fit-replication-to-brokers'] === true,
       metricsPort,

@@ -29,7 +29,12 @@ function lazyTopicAdmin(config: OperatorConfig, logger: Logger) {
   let opening: Promise<TopicAdmin> | undefined;
   const open = async (): Promise<TopicAdmin> => {
     const { openTopicAdmin } = await import('@ecom/kit');
-    return openTopicAdmin({ brokers: config.kafkaBrokers, clientId: `ecom-operator-${config.identity}`, logger });
+    return openTopicAdmin({
+      brokers: config.kafkaBrokers,
+      clientId: `ecom-operator-${config.identity}`,
+      logger,
+      security: config.kafkaSecurity,
+    });
   };
   const get = (): Promise<TopicAdmin> => {
     opening ??= open().catch((error: unknown) => {
@@ -81,6 +86,7 @@ export async function startOperator(
               brokers: config.kafkaBrokers,
               clientId: `ecom-operator-${config.identity}-replay`,
               logger,
+              security: config.kafkaSecurity,
             }),
           `Kafka at ${config.kafkaBrokers.join(',')}`,
         )

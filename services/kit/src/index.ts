@@ -61,6 +61,14 @@ export {
   type TopicAdmin,
 } from './kafka/client.js';
 export * from './kafka/records.js';
+export {
+  KAFKA_SASL_MECHANISMS,
+  KAFKA_SECURITY_PROTOCOLS,
+  type KafkaSaslMechanism,
+  type KafkaSecurity,
+  type KafkaSecurityProtocol,
+  type KafkaTls,
+} from './kafka/security.js';
 export { createLogger, type Logger } from './log.js';
 export { createKitMetrics, type KitMetrics } from './metrics.js';
 export { fromCents, isMoney, MAX_CENTS, MONEY_PATTERN, normalizeMoney, toCents } from './money.js';

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { type baseSettings, kafkaTuning } from './config/base.js';
 import { configOrExit } from './config/exit.js';
+import { kafkaSecurity } from './config/kafka-security.js';
 import { type ConfigOf, type ConfigSpec, parseConfig } from './config/parse.js';
 import {
   type BatchHandler,
@@ -130,6 +131,7 @@ export async function startService<S extends ConfigSpec>(
     logger,
     sessionTimeoutMs: config.kafkaSessionTimeoutMs,
     ...kafkaTuning(config),
+    security: kafkaSecurity(config),
   };
   const faults = faultInjector(config.faults);
   const producer: RecordProducer = await openProducer(kafka);

@@ -6,6 +6,7 @@ import {
   DEFAULT_FETCH,
   type FetchTuning,
 } from '../kafka/tuning.js';
+import { kafkaSecuritySettings } from './kafka-security.js';
 import { int, list, oneOf, optional, type Setting, str } from './parse.js';
 
 const HOUR_MS = 3_600_000;
@@ -58,6 +59,7 @@ export function baseSettings(defaultPort: number) {
       DEFAULT_FETCH.maxBytes,
       { min: 1024 },
     ),
+    ...kafkaSecuritySettings(),
     databaseUrl: optional('DATABASE_URL', 'PostgreSQL URL; unset means embedded PGlite in PGLITE_DIR'),
     pgliteDir: optional('PGLITE_DIR', 'Data folder of the embedded PGlite fallback; unset means in memory'),
     // At least 2: the leading outbox relay keeps one connection for its lock (outbox/leadership.ts),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Typed configuration from environment variables, parsed once at startup. Each setting names its
  * variable, a description (also used for the README's table) and a parser; a bad or missing value
@@ -8,8 +10,11 @@ export interface Setting<T> {
   description: string;
   /** Shown in docs; undefined means required. */
   defaultText: string | undefined;
-  parse(raw: string | undefined): T;
+  /** `env` is the whole environment, for a setting that another variable makes required. */
+  parse(raw: string | undefined, env: Env): T;
 }
+
+export type Env = Readonly<Record<string, string | undefined>>;
 
 export type ConfigSpec = Record<string, Setting<unknown>>;
 export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
@@ -21,13 +26,13 @@ export class ConfigError extends Error {
   }
 }
 
-export function parseConfig<S extends ConfigSpec>(spec: S, env: Record<string, string | undefined>): ConfigOf<S> {
+export function parseConfig<S extends ConfigSpec>(spec: S, env: Env): ConfigOf<S> {
   const problems: string[] = [];
   const config: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(spec)) {
     const raw = env[setting.env];
     try {
-      config[key] = setting.parse(raw === '' ? undefined : raw);
+      config[key] = setting.parse(raw === '' ? undefined : raw, env);
     } catch (error) {
       problems.push(
         `${setting.env}: ${(error as Error).message}${raw === undefined ? '' : ` (got ${JSON.stringify(raw)})`}`,
@@ -65,6 +70,41 @@ export function str(env: string, description: string, fallback?: string): Settin
 /** A setting that may be absent: its value is undefined then. */
 export function optional(env: string, description: string): Setting<string | undefined> {
   return { env, description, defaultText: '(unset)', parse: (raw) => raw };
+}
+
+/**
+ * A file's contents, read at startup (a mounted Kubernetes Secret, a CA bundle): the variable holds
+ * the path, so the secret itself never sits in the environment. Unset means undefined.
+ */
+export function fileContents(env: string, description: string): Setting<string | undefined> {
+  return {
+    env,
+    description,
+    defaultText: '(unset)',
+    parse(raw) {
+      if (raw === undefined) return undefined;
+      try {
+        return readFileSync(raw, 'utf8');
+      } catch (error) {
+        throw new Error(`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    },
+  };
+}
+
+/** `setting`, but required whenever `when(env)` names a reason (e.g. another variable's value). */
+export function requiredWhen<T>(
+  setting: Setting<T | undefined>,
+  when: (env: Env) => string | undefined,
+): Setting<T | undefined> {
+  return {
+    ...setting,
+    parse(raw, env) {
+      const reason = raw === undefined ? when(env) : undefined;
+      if (reason) throw new Error(`is required ${reason}`);
+      return setting.parse(raw, env);
+    },
+  };
 }
 
 export function int(env: string, description: string, fallback: number, range: { min?: number; max?: number } = {}) {

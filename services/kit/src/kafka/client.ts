@@ -7,15 +7,18 @@ import type {
   CompressionTypes as CompressionType,
   Consumer,
   Kafka as KafkaClient,
+  KafkaConfig,
   KafkaMessage,
   LogEntry,
   Producer,
+  SASLOptions,
 } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ObservedTopic, TopicAction } from '../topics/types.js';
 import { CODECS } from './codecs.js';
 import type { IncomingRecord, OutgoingRecord } from './records.js';
+import { type KafkaSecurity, PLAINTEXT } from './security.js';
 import { type Compression, DEFAULT_COMPRESSION, DEFAULT_FETCH, type FetchTuning } from './tuning.js';
 
 export interface KafkaOptions {
@@ -28,6 +31,8 @@ export interface KafkaOptions {
   compression?: Compression;
   /** Consumers' fetch settings; unset fields keep DEFAULT_FETCH. */
   fetch?: Partial<FetchTuning>;
+  /** TLS and SASL (default plaintext); from a config: kafkaSecurity(config). */
+  security?: KafkaSecurity;
 }
 
 /** What /readyz reports for one Kafka client: fine, or why not. */
@@ -146,11 +151,23 @@ for (const [name, codec] of Object.entries(CODECS)) {
 /** kafkajs' DescribeConfigs source for a topic-level override (DYNAMIC_TOPIC_CONFIG). */
 const TOPIC_CONFIG_SOURCE = 1;
 
-function kafka({ brokers, clientId, logger }: KafkaOptions): KafkaClient {
+/** kafkajs' share of KafkaSecurity: every client (producer, consumer, admin, ...) is built with it. */
+function kafkajsSecurity(security: KafkaSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  if (security.protocol === 'plaintext') return {};
+  // The host name is checked against the broker's certificate (Node's default): no rejectUnauthorized.
+  const ssl = security.tls;
+  if (security.protocol === 'ssl') return { ssl };
+  const { mechanism, username, password } = security.sasl;
+  // kafkajs types each mechanism's options apart; all of ours take a username and a password.
+  return { ssl, sasl: { mechanism, username, password } as SASLOptions };
+}
+
+function kafka({ brokers, clientId, logger, security = PLAINTEXT }: KafkaOptions): KafkaClient {
   const log = logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId,
     brokers,
+    ...kafkajsSecurity(security),
     logLevel: logLevel.WARN,
     logCreator:
       () =>

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { kafkaTuning, type ServiceDeps, startGroupConsumer } from '@ecom/kit';
+import { kafkaSecurity, kafkaTuning, type ServiceDeps, startGroupConsumer } from '@ecom/kit';
 import { DLQ_TOPIC } from '@ecom/schemas';
 import { deadLetterRow } from './record.js';
 import { recordDeadLetters } from './store.js';
@@ -30,6 +30,7 @@ export function startDeadLetterWatch(
           logger: deps.logger,
           sessionTimeoutMs: deps.config.kafkaSessionTimeoutMs,
           ...kafkaTuning(deps.config),
+          security: kafkaSecurity(deps.config),
           groupId,
           topics: [DLQ_TOPIC],
           concurrency: 1,
