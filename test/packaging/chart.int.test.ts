@@ -7,9 +7,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serviceKafkaAcls } from '@ecom/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { SERVICES as DEFINITIONS } from '../../local/scripts/services.js';
 import { REPLAY_JOB_LABELS } from '../../operator/src/controllers/deadletterreplay/job.js';
+import { operatorKafkaAcls } from '../../operator/src/kafka-acls.js';
 import { CONSUMER_GROUPS } from '../support/services.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -209,6 +212,14 @@ describe.each(Object.entries(VARIANTS))('helm template with %s values', (name, a
     }
   });
 
+  it('denies all ingress and egress in the namespace by default, and opens no egress to 0.0.0.0/0', () => {
+    const deny = ofKind('NetworkPolicy').filter((p) => Object.keys(p.spec.podSelector).length === 0);
+    expect(deny).toEqual([expect.objectContaining({ spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] } })]);
+    const egress = ofKind('NetworkPolicy').flatMap((p) => p.spec.egress ?? []);
+    expect(egress.length).toBeGreaterThan(0);
+    expect(JSON.stringify(egress)).not.toContain('0.0.0.0/0');
+  });
+
   it('puts the pods of the operator-made replay Jobs under a NetworkPolicy: nothing in, DNS and Kafka out', () => {
     const replay = ofKind('NetworkPolicy').filter((p) =>
       Object.entries(p.spec.podSelector.matchLabels as Record<string, string>).every(
@@ -229,7 +240,7 @@ describe.each(Object.entries(VARIANTS))('helm template with %s values', (name, a
       .secretKeyRef;
     const rendered = ofKind('Secret').find((s) => s.metadata.name === ref.name);
     if (rendered) expect(rendered.stringData[ref.key]).toMatch(/^postgres(ql)?:\/\//);
-    else expect(ref.name).toBe('ecom-database'); // values' database.existingSecret
+    else expect(ref.name).toBe('ecom-database-order'); // perService: the Secret the user makes per service
   });
 });
 
@@ -553,10 +564,225 @@ describe('rendered contents', () => {
     expect(r.stderr).toContain('kafka.config.min.insync.replicas is 2 but kafka.replicas is 1');
   });
 
-  it('says what is missing when no database is configured', async () => {
-    const r = await render(['--set', 'database.existingSecret=']);
+  it('says what is missing when a shared database is not configured', async () => {
+    const r = await render(['--set', 'database.credentials=shared']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('database: set database.url, database.existingSecret, or postgresql.enabled=true');
+    expect(r.stderr).toContain('database: with credentials=shared, set database.url or database.existingSecret');
+  });
+});
+
+describe('Kafka credentials, network and database access', () => {
+  const objectsOf = async (args: string[]) => {
+    const r = await render(args);
+    expect(r.code, r.stderr).toBe(0);
+    return parseObjects(r.stdout);
+  };
+  const find = (objs: Obj[], kind: string, name: string) =>
+    objs.find((o) => o.kind === kind && o.metadata.name === name);
+  const containerOf = (objs: Obj[], name: string) => find(objs, 'Deployment', name)?.spec.template.spec.containers[0];
+  const envOf = (objs: Obj[], name: string): Record<string, Obj | string> =>
+    Object.fromEntries(containerOf(objs, name)?.env.map((e: Obj) => [e.name, e.value ?? e.valueFrom]) ?? []);
+  const volumesOf = (objs: Obj[], name: string): Obj[] => find(objs, 'Deployment', name)?.spec.template.spec.volumes;
+  const groups = DEFINITIONS.filter((d) => d.consumer).map((d) => d.name);
+
+  it("renders one KafkaUser per service whose ACLs are serviceKafkaAcls of the service's definition", async () => {
+    const objs = await objectsOf([]);
+    const users = objs.filter((o) => o.kind === 'KafkaUser');
+    expect(users.map((u) => u.metadata.name).sort()).toEqual(
+      [...DEFINITIONS.map((d) => `ecom-${d.name}`), 'ecom-operator'].sort(),
+    );
+    for (const d of DEFINITIONS) {
+      const user = find(objs, 'KafkaUser', `ecom-${d.name}`);
+      expect(user?.apiVersion).toBe('kafka.strimzi.io/v1');
+      expect(user?.metadata.labels['strimzi.io/cluster']).toBe('ecom-kafka');
+      expect(user?.spec.authentication).toEqual({ type: 'scram-sha-512' });
+      expect(user?.spec.authorization, d.name).toEqual({ type: 'simple', acls: serviceKafkaAcls(d) });
+    }
+  });
+
+  it("gives the operator's KafkaUser operatorKafkaAcls of its mode: topic administration only in direct mode", async () => {
+    for (const mode of ['strimzi', 'direct'] as const) {
+      const objs = await objectsOf(mode === 'direct' ? ['--set', 'operator.mode=direct'] : []);
+      expect(find(objs, 'KafkaUser', 'ecom-operator')?.spec.authorization, mode).toEqual({
+        type: 'simple',
+        acls: operatorKafkaAcls(mode, groups),
+      });
+    }
+  });
+
+  it('serves Kafka on a TLS listener with SCRAM-SHA-512 and the simple authorizer, and nothing in plaintext', async () => {
+    const objs = await objectsOf([]);
+    const kafka = objs.find((o) => o.kind === 'Kafka')?.spec.kafka;
+    expect(kafka.authorization).toEqual({ type: 'simple' });
+    expect(kafka.listeners).toHaveLength(1);
+    expect(kafka.listeners[0]).toMatchObject({ tls: true, authentication: { type: 'scram-sha-512' } });
+    const port = kafka.listeners[0].port;
+    // Every ecom pod's policy reaches the brokers on that port, and on no other.
+    const toKafka = objs
+      .filter((o) => o.kind === 'NetworkPolicy')
+      .flatMap((p) => p.spec.egress ?? [])
+      .filter((e: Obj) => JSON.stringify(e.to ?? []).includes('"strimzi.io/kind":"Kafka"'));
+    expect(toKafka.length).toBeGreaterThan(0);
+    for (const rule of toKafka) expect(rule.ports).toEqual([{ port, protocol: 'TCP' }]);
+    expect(envOf(objs, 'ecom-order').KAFKA_BROKERS).toBe(`ecom-kafka-kafka-bootstrap.ecom.svc:${port}`);
+  });
+
+  it("points every service and the operator at its own KafkaUser's Secret and the cluster CA, as files", async () => {
+    const objs = await objectsOf([]);
+    for (const name of [...SERVICES, 'operator']) {
+      const deployment = `ecom-${name}`;
+      const env = envOf(objs, deployment);
+      expect(env, deployment).toMatchObject({
+        KAFKA_SECURITY_PROTOCOL: 'sasl_ssl',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: deployment, // the KafkaUser's name is its SCRAM user name
+        KAFKA_SSL_CA_FILE: '/etc/ecom/kafka/ca/ca.crt',
+        KAFKA_SASL_PASSWORD_FILE: '/etc/ecom/kafka/user/password',
+      });
+      const volumes = volumesOf(objs, deployment);
+      expect(volumes.find((v) => v.name === 'kafka-user')?.secret, deployment).toMatchObject({
+        secretName: deployment,
+        items: [{ key: 'password', path: 'password' }],
+      });
+      expect(volumes.find((v) => v.name === 'kafka-ca')?.secret, deployment).toMatchObject({
+        secretName: 'ecom-kafka-cluster-ca-cert',
+        items: [{ key: 'ca.crt', path: 'ca.crt' }],
+      });
+      const mounts = containerOf(objs, deployment).volumeMounts.map((m: Obj) => m.mountPath);
+      expect(mounts).toEqual(expect.arrayContaining(['/etc/ecom/kafka/ca', '/etc/ecom/kafka/user']));
+    }
+  });
+
+  it('with external plaintext brokers (values-local): no KafkaUsers, no credentials, the brokers as given', async () => {
+    const objs = await objectsOf(VARIANTS['local cluster (local/cluster)'] ?? []);
+    expect(objs.filter((o) => o.kind === 'KafkaUser')).toEqual([]);
+    const env = envOf(objs, 'ecom-order');
+    expect(env.KAFKA_SECURITY_PROTOCOL).toBe('plaintext');
+    expect(env.KAFKA_BROKERS).toBe('10.250.0.1:19094');
+    expect(Object.keys(env).filter((k) => k.startsWith('KAFKA_SASL') || k.startsWith('KAFKA_SSL'))).toEqual([]);
+    expect(volumesOf(objs, 'ecom-order').map((v) => v.name)).toEqual(['tmp']);
+  });
+
+  it("with external SASL_SSL brokers: each component's user Secret (username, password) and the given CA", async () => {
+    const objs = await objectsOf(VARIANTS['external Kafka (example)'] ?? []);
+    expect(objs.filter((o) => o.kind === 'KafkaUser')).toEqual([]);
+    for (const name of [...SERVICES, 'operator']) {
+      const env = envOf(objs, `ecom-${name}`);
+      expect(env.KAFKA_SECURITY_PROTOCOL).toBe('sasl_ssl');
+      expect(env.KAFKA_SASL_USERNAME).toEqual({ secretKeyRef: { name: `kafka-user-${name}`, key: 'username' } });
+      const volumes = volumesOf(objs, `ecom-${name}`);
+      expect(volumes.find((v) => v.name === 'kafka-user')?.secret.secretName).toBe(`kafka-user-${name}`);
+      expect(volumes.find((v) => v.name === 'kafka-ca')?.secret.secretName).toBe('kafka-ca');
+    }
+  });
+
+  it('refuses external SASL_SSL without a user Secret for an enabled component, naming it', async () => {
+    const r = await render([
+      '-f',
+      'k8s/examples/values-external-kafka.yaml',
+      '--set-json',
+      'kafka.external.userSecrets={"order":"kafka-user-order"}',
+    ]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(
+      /kafka\.external\.userSecrets\.\w+: the Secret \(keys username, password\) of \w+'s Kafka user/,
+    );
+  });
+
+  it('dev PostgreSQL: one Secret and one role per service, each owning its own schema', async () => {
+    const objs = await objectsOf(VARIANTS.dev ?? []);
+    const passwords = new Set<string>();
+    const script: string = find(objs, 'ConfigMap', 'ecom-postgresql-init')?.data['10-ecom-service-roles.sh'];
+    for (const d of DEFINITIONS) {
+      const env = envOf(objs, `ecom-${d.name}`);
+      const ref = (env.DATABASE_URL as Obj).secretKeyRef;
+      expect(ref.name).toBe(`ecom-database-${d.name}`);
+      const url = new URL(find(objs, 'Secret', ref.name)?.stringData[ref.key]);
+      expect(url.username, d.name).toBe(d.name);
+      expect(url.password.length).toBeGreaterThanOrEqual(32);
+      passwords.add(url.password);
+      // The role (the URL's user) is created with the password the URL carries, owning the definition's schema.
+      expect(find(objs, 'Secret', 'ecom-postgresql')?.stringData[`role-${d.name}`]).toBe(url.password);
+      expect(script).toContain(`role "${d.name}" "${d.schema ?? d.name}"`);
+    }
+    expect(passwords.size).toBe(DEFINITIONS.length);
+    expect(script).toContain('CREATE SCHEMA :"schema" AUTHORIZATION :"role"');
+    expect(script).toContain('REVOKE ALL ON DATABASE :"db" FROM PUBLIC');
+    expect(script).not.toMatch(/GRANT[^;]*SCHEMA/); // no role is granted anything on a schema it does not own
+    const pg = find(objs, 'StatefulSet', 'ecom-postgresql')?.spec.template.spec;
+    expect(pg.containers[0].volumeMounts).toContainEqual({
+      name: 'init',
+      mountPath: '/docker-entrypoint-initdb.d',
+      readOnly: true,
+    });
+    expect(objs.some((o) => o.kind === 'Secret' && o.metadata.name === 'ecom-database')).toBe(false);
+  });
+
+  it('external PostgreSQL: one Secret per service, named by database.serviceSecrets or ecom-database-<service>', async () => {
+    const objs = await objectsOf([
+      '--set',
+      'database.serviceSecrets.payment=payments-db',
+      '--set',
+      'database.existingSecretKey=dsn',
+    ]);
+    for (const name of SERVICES) {
+      expect((envOf(objs, `ecom-${name}`).DATABASE_URL as Obj).secretKeyRef, name).toEqual({
+        name: name === 'payment' ? 'payments-db' : `ecom-database-${name}`,
+        key: 'dsn',
+      });
+    }
+    expect(objs.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  it('credentials=shared (values-local): one URL for every service', async () => {
+    const objs = await objectsOf(VARIANTS['local cluster (local/cluster)'] ?? []);
+    for (const name of SERVICES)
+      expect((envOf(objs, `ecom-${name}`).DATABASE_URL as Obj).secretKeyRef).toEqual({
+        name: 'ecom-database',
+        key: 'url',
+      });
+  });
+
+  it.each([
+    [['--set', 'kafka.external.securityProtocol=sasl_plaintext'], '/kafka/external/securityProtocol'],
+    [['--set', 'kafka.external.saslMechanism=gssapi'], '/kafka/external/saslMechanism'],
+    [['--set', 'kafka.external.securityProtocol=sasl_ssl'], '/kafka/external/userSecrets'],
+    [['--set', 'kafka.external.userSecrets.order='], '/kafka/external/userSecrets/order'],
+    // helm's schema library reports a bad property name at a wrong path, so match its message.
+    [['--set', 'kafka.external.userSecrets.orders=x'], "invalid propertyName 'orders'"],
+    [['--set', 'kafka.external.caSecret.name=Bad_Name'], '/kafka/external/caSecret/name'],
+    [['--set', 'database.credentials=mixed'], '/database/credentials'],
+    [['--set', 'database.serviceSecrets.order=Bad_Name'], '/database/serviceSecrets/order'],
+    [['--set', 'database.url=postgres://ecom@db/ecom'], '/database/url'],
+    [['--set', 'networkPolicy.apiServer.cidrs={10.0.0.1}'], '/networkPolicy/apiServer/cidrs/0'],
+    [['--set', 'networkPolicy.defaultDeny=maybe'], '/networkPolicy/defaultDeny'],
+  ])('rejects bad auth and network values through the schema: %j', async (args, path) => {
+    const r = await render(args);
+    expect(r.code, 'helm template must fail').not.toBe(0);
+    expect(r.stderr).toContain("values don't meet the specifications of the schema");
+    expect(r.stderr).toContain(path);
+  });
+
+  it('lets the operator and Strimzi reach the API server at the given addresses, else the private ranges (offline)', async () => {
+    const apiRule = (objs: Obj[], policy: string) =>
+      find(objs, 'NetworkPolicy', policy)?.spec.egress.find((e: Obj) => e.ports?.some((p: Obj) => p.port === 6443));
+    const offline = await objectsOf([]);
+    for (const policy of ['ecom-operator', 'ecom-kafka-entity-operator', 'ecom-strimzi-cluster-operator'])
+      expect(apiRule(offline, policy)?.to, policy).toEqual([
+        { ipBlock: { cidr: '10.0.0.0/8' } },
+        { ipBlock: { cidr: '172.16.0.0/12' } },
+        { ipBlock: { cidr: '192.168.0.0/16' } },
+      ]);
+    const exact = await objectsOf(['--set', 'networkPolicy.apiServer.cidrs={203.0.113.7/32}']);
+    expect(apiRule(exact, 'ecom-operator')?.to).toEqual([{ ipBlock: { cidr: '203.0.113.7/32' } }]);
+  });
+
+  it('with defaultDeny off there is no namespace-wide policy, and no Strimzi policies (nothing to reopen)', async () => {
+    const objs = await objectsOf(['--set', 'networkPolicy.defaultDeny=false']);
+    const names = objs.filter((o) => o.kind === 'NetworkPolicy').map((p) => p.metadata.name);
+    expect(names).not.toContain('ecom-default-deny');
+    expect(names).not.toContain('ecom-kafka');
+    expect(names).toContain('ecom-order');
   });
 });
 
@@ -676,10 +902,23 @@ describe('Tiltfile', () => {
     for (const p of expanded) expect(existsSync(resolve(repoRoot, p)), `${p} (named in the Tiltfile)`).toBe(true);
   });
 
-  it('groups objects that the dev values render', async () => {
+  it('groups objects that the dev values render (or, on local/cluster, values-local)', async () => {
     const r = await render(devArgs);
     expect(r.code, r.stderr).toBe(0);
-    const rendered = new Set(parseObjects(r.stdout).map((o) => `${o.metadata.name}:${String(o.kind).toLowerCase()}`));
+    const local = await render([
+      '-f',
+      'charts/ecom/values-local.yaml',
+      '--set',
+      'liveUpdate=true',
+      '--set',
+      'tests.enabled=false',
+    ]);
+    expect(local.code, local.stderr).toBe(0);
+    const rendered = new Set(
+      [...parseObjects(r.stdout), ...parseObjects(local.stdout)].map(
+        (o) => `${o.metadata.name}:${String(o.kind).toLowerCase()}`,
+      ),
+    );
     const selectors = [...tiltfile.matchAll(/"([\w.%-]+:[a-z]+)"/g)].map((m) => m[1] ?? '');
     const expanded = selectors.flatMap((s) => {
       if (s.startsWith('%s:eventtopic')) return [...rendered].filter((x) => x.endsWith(':eventtopic'));
