@@ -41,9 +41,11 @@ export * from './http/index.js';
 export { claimEvents } from './inbox.js';
 export { type KafkaAcl, type KafkaFootprint, type KafkaOperation, serviceKafkaAcls } from './kafka/acls.js';
 export {
+  applyPrincipalAcls,
   type CommittedOffset,
   type FetchedBatch,
   type GroupCommit,
+  type GroupConsumer,
   type Health,
   type KafkaOptions,
   type OffsetCommitter,

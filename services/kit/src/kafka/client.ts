@@ -3,6 +3,8 @@
 // swapped by rewriting this one file.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
+  AclEntry,
+  AclOperationTypes as AclOperation,
   Admin,
   CompressionTypes as CompressionType,
   Consumer,
@@ -16,6 +18,7 @@ import type {
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { ObservedTopic, TopicAction } from '../topics/types.js';
+import type { KafkaAcl, KafkaOperation } from './acls.js';
 import { CODECS } from './codecs.js';
 import type { IncomingRecord, OutgoingRecord } from './records.js';
 import { type KafkaSecurity, PLAINTEXT } from './security.js';
@@ -133,7 +136,17 @@ export interface TopicAdmin {
 }
 
 // kafkajs is CommonJS; Node's ESM loader cannot see all of its named exports.
-const { Kafka, CompressionCodecs, CompressionTypes, ConfigResourceTypes, logLevel } = kafkajs;
+const {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  CompressionCodecs,
+  CompressionTypes,
+  ConfigResourceTypes,
+  logLevel,
+  ResourcePatternTypes,
+} = kafkajs;
 
 const COMPRESSION_TYPES: Record<Compression, CompressionType> = {
   none: CompressionTypes.None,
@@ -890,5 +903,77 @@ export async function readRanges(options: KafkaOptions & RangeReadOptions): Prom
     await done;
   } finally {
     await consumer.disconnect();
+  }
+}
+
+const ACL_RESOURCE_TYPES = {
+  topic: AclResourceTypes.TOPIC,
+  group: AclResourceTypes.GROUP,
+  cluster: AclResourceTypes.CLUSTER,
+} as const;
+const ACL_OPERATIONS: Record<KafkaOperation, AclOperation> = {
+  Read: AclOperationTypes.READ,
+  Write: AclOperationTypes.WRITE,
+  Create: AclOperationTypes.CREATE,
+  Delete: AclOperationTypes.DELETE,
+  Alter: AclOperationTypes.ALTER,
+  Describe: AclOperationTypes.DESCRIBE,
+  DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
+  AlterConfigs: AclOperationTypes.ALTER_CONFIGS,
+  IdempotentWrite: AclOperationTypes.IDEMPOTENT_WRITE,
+};
+
+/** One kafkajs ALLOW entry per operation of each Strimzi-shaped ACL, from any host. */
+function aclEntries(principal: string, acls: readonly KafkaAcl[]): AclEntry[] {
+  return acls.flatMap(({ resource, operations }) =>
+    operations.map((operation) => ({
+      resourceType: ACL_RESOURCE_TYPES[resource.type],
+      // The cluster resource has one name in Kafka; Strimzi leaves it out.
+      resourceName: resource.type === 'cluster' ? 'kafka-cluster' : (resource.name ?? ''),
+      resourcePatternType:
+        resource.patternType === 'prefix' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+      principal,
+      host: '*',
+      operation: ACL_OPERATIONS[operation],
+      permissionType: AclPermissionTypes.ALLOW,
+    })),
+  );
+}
+
+const aclKey = (a: AclEntry) =>
+  [a.resourceType, a.resourcePatternType, a.resourceName, a.host, a.operation, a.permissionType].join('\u0000');
+
+/**
+ * Makes `principal`'s ACLs exactly `acls` (as Strimzi's User Operator does for a KafkaUser): the
+ * missing ones are created, any other ACL of the principal is deleted, so a permission dropped from
+ * a definition is also gone from the broker. Needs a client allowed to Alter the cluster (a super user).
+ */
+export async function applyPrincipalAcls(
+  options: KafkaOptions,
+  principal: string,
+  acls: readonly KafkaAcl[],
+): Promise<{ created: number; deleted: number }> {
+  const wanted = new Map(aclEntries(principal, acls).map((entry) => [aclKey(entry), entry]));
+  const admin: Admin = kafka(options).admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      principal,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    });
+    const present = resources.flatMap(({ acls: entries, ...resource }) =>
+      entries.map((acl): AclEntry => ({ ...resource, ...acl })),
+    );
+    const presentKeys = new Set(present.map(aclKey));
+    const create = [...wanted].filter(([key]) => !presentKeys.has(key)).map(([, entry]) => entry);
+    const remove = present.filter((entry) => !wanted.has(aclKey(entry)));
+    if (create.length > 0) await admin.createAcls({ acl: create });
+    if (remove.length > 0) await admin.deleteAcls({ filters: remove });
+    return { created: create.length, deleted: remove.length };
+  } finally {
+    await admin.disconnect();
   }
 }
