@@ -42,6 +42,9 @@ const PRODUCTS = positiveInt('PRODUCTS', 50);
 const ORDER_URL = (__ENV.ORDER_URL || 'http://localhost:3001').replace(/\/+$/, '');
 const INVENTORY_URL = (__ENV.INVENTORY_URL || 'http://localhost:3003').replace(/\/+$/, '');
 const SUMMARY_PATH = __ENV.SUMMARY_PATH || 'loadtest/results/summary.json';
+// A bearer token with the admin (seeding stock) and service (ordering for any customer) roles;
+// run.sh and bench:saga mint one from the development issuer (npm run token).
+const AUTH = __ENV.AUTH_TOKEN ? { authorization: `Bearer ${__ENV.AUTH_TOKEN}` } : {};
 const MAX_QUANTITY = 3; // each order line asks for 1..3 units
 const PRICES = ['12.50', '7.99', '24.00', '3.10', '99.95'];
 const MODE = oneOf('MODE', ['rate', 'closed'], 'rate');
@@ -169,7 +172,11 @@ export function setup() {
   const expected = OFFERED ?? Math.round(1000 * DURATION_SECONDS);
   const units = Math.ceil((expected * LINES * MAX_QUANTITY * 2) / PRODUCTS) + 1000;
   const body = JSON.stringify({ quantity: units, operation: 'ADD', reason: 'RESTOCK' });
-  const params = { headers: { 'content-type': 'application/json' }, tags: { name: 'seed_stock' }, timeout: '30s' };
+  const params = {
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    tags: { name: 'seed_stock' },
+    timeout: '30s',
+  };
   for (let start = 0; start < PRODUCTS; start += 10) {
     const batch = [];
     for (let i = start; i < Math.min(start + 10, PRODUCTS); i++) {
@@ -206,7 +213,7 @@ export default function () {
     paymentMethod: 'card',
   });
   const res = http.post(`${ORDER_URL}/api/orders`, body, {
-    headers: { 'content-type': 'application/json' },
+    headers: { ...AUTH, 'content-type': 'application/json' },
     tags: { name: 'create_order' },
     timeout: '10s',
   });

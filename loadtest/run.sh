@@ -39,7 +39,9 @@ Options (each also settable by the env variable in brackets):
   --port-base N     services on ports N+1..N+6 (the e2e stack: 3100) [LOADTEST_PORT_BASE, default 3000]
   -h, --help        this text
 
-Host: LOADTEST_HOST (default localhost).
+Host: LOADTEST_HOST (default localhost). Auth: AUTH_TOKEN, a bearer token with the admin role
+(stocking) and the service role (ordering for many customers); by default one is minted from the
+development issuer in .local/auth, the one `npm start` trusts (npm run token).
 
 Exit status: 1 when an invariant is broken (listed under "invariants.violations"), the stack is
 not answering, k6 cannot be built, or k6 fails for any other reason than crossed thresholds;
@@ -180,12 +182,16 @@ if [ "$SCENARIO" != none ]; then
   FAULT_PID=$!
 fi
 DASHBOARD="loadtest/results/$STAMP.dashboard.html"
+if [ -z "${AUTH_TOKEN:-}" ]; then
+  AUTH_TOKEN=$(node --import tsx --conditions=source local/src/cli/token.ts --role admin,service --sub loadtest --ttl 43200) \
+    || die "could not mint a token (set AUTH_TOKEN to one your services accept)"
+fi
 set +e
 # k6's web dashboard without its HTTP server (port -1): only the HTML report at the end. k6 reads
 # the whole environment, so the script's other knobs are pinned here (vitest sets MODE=test).
 MODE=rate LINES=1 SEED_STOCK=1 RATE="$RATE" DURATION="$DURATION" PRODUCTS="$PRODUCTS" PRE_VUS="$PRE_VUS" MAX_VUS="$MAX_VUS" \
   ORDER_URL="http://$HOST:${PORT[order]}" INVENTORY_URL="http://$HOST:${PORT[inventory]}" \
-  SUMMARY_PATH="$K6_SUMMARY" RUN_ID="$STAMP" \
+  SUMMARY_PATH="$K6_SUMMARY" RUN_ID="$STAMP" AUTH_TOKEN="$AUTH_TOKEN" \
   CUSTOMER_PREFIX="$RUN_TAG-c-" CUSTOMERS="$CUSTOMERS" PRODUCT_PREFIX="$RUN_TAG-sku-" \
   K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_PORT=-1 K6_WEB_DASHBOARD_PERIOD=1s K6_WEB_DASHBOARD_EXPORT="$DASHBOARD" \
   "$K6" run --quiet --no-usage-report loadtest/orders.js

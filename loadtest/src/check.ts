@@ -10,6 +10,7 @@
 // "<epoch ms> <what happened>" the fault scenario wrote; marked on the plot). Exit 0 whether or
 // not it found violations (run.sh decides); non-zero when it could not read the platform.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { authHeader } from '../../local/src/auth.js';
 import { findViolations, SETTLED } from '../../test/support/saga-invariants.js';
 import { readSagaState, type ServiceUrl } from '../../test/support/saga-state.js';
 import { plotSvg } from './plot.js';
@@ -76,10 +77,11 @@ const started = Date.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // 1. Cheap wait: only the customers' order lists, until every order the run made settled.
 const q = encodeURIComponent;
+const operator = await authHeader();
 for (;;) {
   const lists = await Promise.all(
     customers.map((c) =>
-      fetch(`${urls.order}/api/orders?customerId=${q(c)}&limit=500`).then(
+      fetch(`${urls.order}/api/orders?customerId=${q(c)}&limit=500`, { headers: operator }).then(
         async (r) => ((await r.json()) as { items: TimedOrder[] }).items,
       ),
     ),

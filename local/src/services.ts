@@ -13,6 +13,8 @@ export interface StackEnv {
   kafkaBrokers: string;
   /** Unset: each service falls back to embedded PGlite in its own folder under .local/pglite. */
   databaseUrl: string | undefined;
+  /** AUTH_* of the token issuer the services trust. */
+  auth: Record<string, string>;
 }
 
 /** How to run each service as a process of the one-machine stack; ports are the services' own defaults. */
@@ -28,6 +30,7 @@ export function serviceProcesses(names: string[], stack: StackEnv): ProcessSpec[
       repoPath('services', name, 'dist/main.js'),
     ],
     env: {
+      ...stack.auth,
       KAFKA_BROKERS: stack.kafkaBrokers,
       ...(stack.databaseUrl ? { DATABASE_URL: stack.databaseUrl } : { PGLITE_DIR: repoPath('.local/pglite', name) }),
     },

@@ -5,9 +5,11 @@
 // Kafka: `local/kafka/kafka.sh start` (nothing when KAFKA_BROKERS is set), then k8s/topics applied. PostgreSQL:
 // `local/postgres/postgres.sh start` (nothing when DATABASE_URL is set). kube-apiserver + etcd:
 // `local/kube/kube.sh start`. Tests find them through KAFKA_BROKERS, DATABASE_URL and KUBECONFIG,
-// which are set here before the test workers start (KUBECONFIG only for the tests' processes). In CI a missing piece fails the run, loudly.
+// which are set here before the test workers start (KUBECONFIG only for the tests' processes), and
+// through AUTH_* (the development token issuer of .local/auth). In CI a missing piece fails the run, loudly.
 import { execFileSync } from 'node:child_process';
 import { createLogger } from '@ecom/kit';
+import { localIssuer } from './auth.js';
 import { repoPath } from './repo.js';
 import { applyRepoTopics, describePlan } from './topics.js';
 
@@ -41,6 +43,9 @@ export default async function setup(): Promise<void> {
     run('local/postgres/postgres.sh', ['start']);
     process.env.DATABASE_URL = run('local/postgres/postgres.sh', ['url'], { capture: true });
   }
+  // Every service a test starts trusts the development issuer, as on `npm start`; local/src/auth.ts
+  // signs with it. In-process service tests turn auth off unless they test it (startTestService).
+  Object.assign(process.env, (await localIssuer()).env);
   run('local/kube/kube.sh', ['start']);
   process.env.KUBECONFIG = repoPath('.local/kube/kubeconfig');
 }

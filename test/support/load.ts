@@ -4,6 +4,7 @@
 // (the first response must come back); some abandoned mid-request (a client timeout: the order
 // may exist although its client never learned the id — the checker finds it by customer).
 import { setTimeout as sleep } from 'node:timers/promises';
+import { authHeader } from '../../local/src/auth.js';
 import { baseUrl } from './stack.js';
 
 export interface LoadOptions {
@@ -62,7 +63,12 @@ function order(options: LoadOptions, i: number): Attempt {
 async function post(attempt: Attempt, timeoutMs: number): Promise<{ status: number; orderId?: string }> {
   const res = await fetch(`${baseUrl('order')}/api/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': attempt.key },
+    // As the customer itself: its token's subject is the order's customer.
+    headers: {
+      ...(await authHeader(['customer'], attempt.customerId)),
+      'content-type': 'application/json',
+      'idempotency-key': attempt.key,
+    },
     body: JSON.stringify(attempt.body),
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -92,7 +98,10 @@ async function placeWithRetries(attempt: Attempt, retryForMs: number, result: Lo
 async function cancel(orderId: string): Promise<boolean> {
   for (let n = 1; n <= 20; n++) {
     try {
-      const res = await fetch(`${baseUrl('order')}/api/orders/${orderId}`, { method: 'DELETE' });
+      const res = await fetch(`${baseUrl('order')}/api/orders/${orderId}`, {
+        method: 'DELETE',
+        headers: await authHeader(['support']),
+      });
       if (res.status === 200) return true;
       if (res.status === 409) return false;
     } catch {

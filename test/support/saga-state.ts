@@ -1,6 +1,7 @@
 // Reads what the services report about a set of orders into a SagaState for findViolations(),
 // through their HTTP APIs only, so the same reader serves the e2e stack, `npm start` and a cluster.
 // No test framework: `npm run loadtest` runs it from loadtest/src/check.ts.
+import { authHeader } from '../../local/src/auth.js';
 import type { NotificationView, OrderView, PaymentView, SagaState, SinkView, StockView } from './saga-invariants.js';
 
 export type ServiceUrl = (service: 'order' | 'payment' | 'inventory' | 'notification') => string;
@@ -26,7 +27,7 @@ export interface Scenario {
 const LIST_LIMIT = 500;
 
 async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(url, { headers: await authHeader(), signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${text.slice(0, 300)}`);
   return JSON.parse(text) as T;

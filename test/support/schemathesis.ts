@@ -1,12 +1,14 @@
 // Schemathesis (from PyPI, provisioned by local/tools/install.sh into a cached venv) against the
 // OpenAPI document a service serves at /docs/json, with a fixed seed and a bounded number of
 // examples, and a HAR file of every request it sent.
+
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { authHeader } from '../../local/src/auth.js';
 import { baseUrl, type ServiceName } from './stack.js';
 
 const run = promisify(execFile);
@@ -62,6 +64,8 @@ export async function runSchemathesis(bin: string, service: ServiceName, options
     `--checks=${options.checks.join(',')}`,
     `--max-examples=${options.maxExamples}`,
     `--seed=${options.seed}`,
+    // As a back-office operator: every route is open to it, so the runs reach past the 401.
+    `--header=authorization: ${(await authHeader()).authorization}`,
     // One worker: Hypothesis' code reflection is not thread-safe on Python 3.11 ("AST
     // constructor recursion depth mismatch"), and 2 cores are shared with the six services.
     '--workers=1',

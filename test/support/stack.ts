@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { authHeader } from '../../local/src/auth.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -228,7 +229,10 @@ export class Stack {
   }
 }
 
-/** JSON over HTTP against a service of the stack. */
+/**
+ * JSON over HTTP against a service of the stack, as a back-office operator (authHeader) unless
+ * `headers` bring their own authorization.
+ */
 export async function api<T = unknown>(
   service: ServiceName,
   method: string,
@@ -238,7 +242,11 @@ export async function api<T = unknown>(
 ): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(`${baseUrl(service)}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: {
+      ...(await authHeader()),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();

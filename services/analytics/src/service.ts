@@ -1,6 +1,7 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition } from '@ecom/kit';
 import { analyticsHandlers } from './handlers.js';
 import { registerAnalyticsGauges } from './metrics.js';
+import { analyticsAccess } from './routes/access.js';
 import { summaryRoutes } from './routes/summary.js';
 import { readSummary } from './summary.js';
 
@@ -20,6 +21,7 @@ export const analyticsService: ServiceDefinition<typeof settings> = {
   schema: 'analytics',
   migrations: new URL('../migrations/', import.meta.url),
   // It aggregates and emits nothing; only its dead letters are written (to ecom.dlq).
+  access: analyticsAccess,
   produces: [],
   consumer: {
     topics: ['ecom.orders', 'ecom.payments', 'ecom.inventory', 'ecom.shipments', 'ecom.notifications'],

@@ -1,6 +1,7 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition } from '@ecom/kit';
 import { lockBatchRows } from './batch-locks.js';
 import { inventoryHandlers } from './handlers.js';
+import { inventoryAccess } from './routes/access.js';
 import { inventoryRoutes } from './routes/inventory.js';
 
 export const settings = {
@@ -21,6 +22,7 @@ export const inventoryService: ServiceDefinition<typeof settings> = {
   settings,
   schema: 'inventory',
   migrations: new URL('../migrations/', import.meta.url),
+  access: inventoryAccess,
   produces: [
     'ecom.inventory.stock-reserved.v1',
     'ecom.inventory.reservation-failed.v1',

@@ -19,7 +19,14 @@ import type { Db } from './db/types.js';
 import { type EffectHandlers, EffectRunner } from './effects/runner.js';
 import { EventCodec } from './events/codec.js';
 import { type Faults, faultInjector } from './faults/faults.js';
-import { buildHttpApp, closeGracefully, listen } from './http/index.js';
+import {
+  type AccessTable,
+  buildHttpApp,
+  closeGracefully,
+  createTokenVerifier,
+  jwtOptionsOf,
+  listen,
+} from './http/index.js';
 import { type KafkaOptions, openProducer, type RecordProducer } from './kafka/client.js';
 import { createLogger } from './log.js';
 import { createKitMetrics, type KitMetrics } from './metrics.js';
@@ -75,6 +82,8 @@ export interface ServiceDefinition<S extends ConfigSpec> {
    */
   effects?(deps: ServiceDeps<ConfigOf<S> & BaseConfig>): EffectHandlers;
   routes?(app: FastifyInstance, deps: ServiceDeps<ConfigOf<S> & BaseConfig>): void | Promise<void>;
+  /** Which roles may call each route `routes` adds (`'METHOD /pattern'`); a route without a row fails the start. */
+  access: AccessTable;
   /** Background work (e.g. a periodic sweep), started last and stopped right after HTTP closes. */
   background?(deps: ServiceDeps<ConfigOf<S> & BaseConfig>): { stop(): Promise<void> };
 }
@@ -103,6 +112,10 @@ export async function startService<S extends ConfigSpec>(
   const service = definition.name;
   const logger = createLogger(service, config.logLevel);
   const schema = definition.schema ?? service;
+  const jwt = jwtOptionsOf(config);
+  // Loud on purpose, at every start: this must never be how a deployment runs by accident.
+  if (!jwt) logger.warn('AUTH_MODE=off: every API route is open to anyone who reaches the port, with every role');
+  const verifier = jwt ? await createTokenVerifier(jwt) : undefined;
 
   const db = await openDb(
     {
@@ -186,6 +199,7 @@ export async function startService<S extends ConfigSpec>(
     bodyLimit: config.bodyLimit,
     db,
     idempotencyPendingTimeoutMs: config.idempotencyPendingTimeoutMs,
+    auth: { service, verifier, access: definition.access },
     readiness: async () => {
       const database = await db.ping().then(
         () => ({ ok: true }),

@@ -1,6 +1,7 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition, type Setting } from '@ecom/kit';
 import { notificationEffects } from './effects.js';
 import { notificationHandlers } from './handlers.js';
+import { notificationAccess } from './routes/access.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { createSender } from './senders.js';
 
@@ -47,6 +48,7 @@ export const notificationService: ServiceDefinition<typeof settings> = {
   settings,
   schema: 'notification',
   migrations: new URL('../migrations/', import.meta.url),
+  access: notificationAccess,
   produces: ['ecom.notification.sent.v1'],
   consumer: {
     topics: ['ecom.orders', 'ecom.payments', 'ecom.shipments'],

@@ -4,6 +4,7 @@ import { startDeadLetterWatch } from './dead-letters/watcher.js';
 import { startDeadlineWorker } from './deadline.js';
 import { orderHandlers } from './handlers.js';
 import { orderMetrics } from './metrics.js';
+import { orderAccess } from './routes/access.js';
 import { orderRoutes } from './routes/orders.js';
 
 export const settings = {
@@ -27,6 +28,7 @@ export const orderService: ServiceDefinition<typeof settings> = {
   settings,
   schema: 'orders',
   migrations: new URL('../migrations/', import.meta.url),
+  access: orderAccess,
   produces: ['ecom.order.created.v1', 'ecom.order.updated.v1', 'ecom.order.cancelled.v1'],
   consumer: {
     topics: ['ecom.payments', 'ecom.inventory', 'ecom.shipments'],

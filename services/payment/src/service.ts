@@ -4,6 +4,7 @@ import { paymentEffects } from './effects.js';
 import type { PaymentGateway } from './gateway/gateway.js';
 import { SimulatedGateway } from './gateway/simulated.js';
 import { paymentHandlers } from './handlers.js';
+import { paymentAccess } from './routes/access.js';
 import { paymentRoutes } from './routes/payments.js';
 
 export const settings = {
@@ -54,6 +55,7 @@ export function createPaymentService(
     settings,
     schema: 'payments',
     migrations: new URL('../migrations/', import.meta.url),
+    access: paymentAccess,
     produces: ['ecom.payment.processed.v1', 'ecom.payment.refunded.v1'],
     consumer: {
       topics: ['ecom.orders'],

@@ -177,16 +177,23 @@ export async function lockPayment(
   return (await withRefunds(tx, rows))[0];
 }
 
-export async function listPayments(db: Queryable, filter: { orderId?: string; limit: number }): Promise<Payment[]> {
+export async function listPayments(
+  db: Queryable,
+  filter: { orderId?: string; customerId?: string; limit: number },
+): Promise<Payment[]> {
   const params: unknown[] = [];
-  let where = '';
+  const where: string[] = [];
   if (filter.orderId !== undefined) {
     params.push(filter.orderId);
-    where = 'WHERE order_id = $1';
+    where.push(`order_id = $${params.length}`);
+  }
+  if (filter.customerId !== undefined) {
+    params.push(filter.customerId);
+    where.push(`customer_id = $${params.length}`);
   }
   params.push(filter.limit);
   const { rows } = await db.query<PaymentRow>(
-    `SELECT ${COLUMNS} FROM payments ${where} ORDER BY created_at DESC, payment_id DESC LIMIT $${params.length}`,
+    `SELECT ${COLUMNS} FROM payments ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, payment_id DESC LIMIT $${params.length}`,
     params,
   );
   return withRefunds(db, rows);

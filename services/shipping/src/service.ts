@@ -1,5 +1,6 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, list, type ServiceDefinition } from '@ecom/kit';
 import { shippingHandlers } from './handlers.js';
+import { shippingAccess } from './routes/access.js';
 import { shipmentRoutes } from './routes/shipments.js';
 
 export const settings = {
@@ -25,6 +26,7 @@ export const shippingService: ServiceDefinition<typeof settings> = {
   settings,
   schema: 'shipping',
   migrations: new URL('../migrations/', import.meta.url),
+  access: shippingAccess,
   produces: ['ecom.shipment.created.v1', 'ecom.shipment.status-updated.v1'],
   consumer: {
     topics: ['ecom.orders'],

@@ -132,15 +132,22 @@ export async function getShipmentOfOrder(db: Queryable, orderId: string): Promis
   return rows[0] ? toShipment(rows[0]) : undefined;
 }
 
-export async function listShipments(db: Queryable, options: { orderId?: string; limit: number }): Promise<Shipment[]> {
+export async function listShipments(
+  db: Queryable,
+  options: { orderId?: string; customerId?: string; limit: number },
+): Promise<Shipment[]> {
   const params: unknown[] = [options.limit];
-  let where = '';
+  const where: string[] = [];
   if (options.orderId) {
     params.push(options.orderId);
-    where = 'WHERE order_id = $2';
+    where.push(`order_id = $${params.length}`);
+  }
+  if (options.customerId !== undefined) {
+    params.push(options.customerId);
+    where.push(`customer_id = $${params.length}`);
   }
   const { rows } = await db.query<RawShipment>(
-    `SELECT ${COLUMNS} FROM shipments ${where} ORDER BY created_at DESC, shipment_id LIMIT $1`,
+    `SELECT ${COLUMNS} FROM shipments ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, shipment_id LIMIT $1`,
     params,
   );
   return rows.map(toShipment);

@@ -1,6 +1,8 @@
 // Runs loadtest/orders.js with k6 and reads back its summary and its own CPU time.
+
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
+import { localToken } from '../../auth.js';
 import { repoPath } from '../../repo.js';
 import { parseProcStat } from './procfs.js';
 import type { Distribution } from './stats.js';
@@ -72,6 +74,7 @@ export async function runK6(options: {
     CUSTOMER_PREFIX: load.customerPrefix,
     SEED_STOCK: '0',
     ORDER_URL: options.orderUrl,
+    AUTH_TOKEN: await localToken(),
     INVENTORY_URL: options.inventoryUrl,
     SUMMARY_PATH: options.summaryPath,
     RUN_ID: load.customerPrefix,

@@ -1,8 +1,10 @@
 // The stack under measurement: started here (the services as child processes of this one, through
 // the Supervisor `npm start` uses) or already running (`--use-running`). Either way every process
 // is found by the port it listens on, so both modes measure the same set.
+
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createLogger } from '@ecom/kit';
+import { localIssuer } from '../../auth.js';
 import { discoverServices, serviceProcesses } from '../../services.js';
 import { Supervisor } from '../../supervisor.js';
 import { applyRepoTopics } from '../../topics.js';
@@ -104,7 +106,11 @@ export async function startStack(env: { kafkaBrokers: string; databaseUrl: strin
   if (missing.length > 0) throw new Error(`services not built: ${missing.join(', ')} (run npx tsc -b)`);
   const log: WriteStream = createWriteStream(env.logPath, { flags: 'w' });
   const supervisor = new Supervisor(
-    serviceProcesses(names, { kafkaBrokers: env.kafkaBrokers, databaseUrl: env.databaseUrl }),
+    serviceProcesses(names, {
+      kafkaBrokers: env.kafkaBrokers,
+      databaseUrl: env.databaseUrl,
+      auth: (await localIssuer()).env,
+    }),
     { write: (line) => log.write(`${line}\n`) },
   );
   supervisor.start();

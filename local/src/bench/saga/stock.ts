@@ -1,5 +1,6 @@
 // Stocks the products loadtest/orders.js orders, through the inventory API, before any window
 // opens (k6's own setup() would stock inside it).
+import { authHeader } from '../../auth.js';
 import { serviceUrl } from './stack.js';
 
 /** loadtest/orders.js's productId(): the two must name the same products. */
@@ -25,7 +26,7 @@ export async function stockProducts(products: number, units: number): Promise<vo
       batch.map(async (id) => {
         const res = await fetch(`${serviceUrl('inventory')}/api/inventory/${id}`, {
           method: 'PUT',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...(await authHeader()), 'content-type': 'application/json' },
           body,
           signal: AbortSignal.timeout(30_000),
         });

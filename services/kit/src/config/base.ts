@@ -1,4 +1,5 @@
 import { type FaultPoint, type FaultRule, parseFaults } from '../faults/faults.js';
+import { authSettings } from '../http/auth/settings.js';
 import {
   COMPRESSIONS,
   type Compression,
@@ -65,6 +66,7 @@ export function baseSettings(defaultPort: number) {
     // At least 2: the leading outbox relay keeps one connection for its lock (outbox/leadership.ts),
     // so a pool of 1 would leave every transaction waiting for it.
     dbPoolSize: int('DB_POOL_SIZE', 'PostgreSQL connections per process', 10, { min: 2, max: 100 }),
+    ...authSettings(),
     bodyLimit: int('HTTP_BODY_LIMIT', 'Largest accepted request body in bytes', 1_048_576, { min: 1024 }),
     shutdownDeadlineMs: int(
       'SHUTDOWN_DEADLINE_MS',

@@ -42,8 +42,10 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ port: spec.port }, { PORT: '30x' })).toThrow(/PORT: must be an integer/);
   });
 
-  it('parses the shared service settings from an empty environment', () => {
-    const config = parseConfig(baseSettings(3001), {});
+  it('parses the shared service settings from an environment that only turns auth off', () => {
+    // An empty one is refused: API auth is on by default and needs an issuer (http/auth/auth.test.ts).
+    expect(() => parseConfig(baseSettings(3001), {})).toThrow(/AUTH_ISSUER: is required/);
+    const config = parseConfig(baseSettings(3001), { AUTH_MODE: 'off' });
     expect(config.port).toBe(3001);
     expect(config.kafkaBrokers).toEqual(['127.0.0.1:19092']);
     expect(config.databaseUrl).toBeUndefined();

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Db } from '../db/types.js';
+import { type AuthOptions, authPlugin } from './auth/plugin.js';
 import { jsonOnlyPlugin } from './content-type.js';
 import { docsPlugin } from './docs.js';
 import { healthPlugin, type Readiness } from './health.js';
@@ -25,10 +26,12 @@ export interface HttpAppOptions {
   /** See IdempotencyOptions.pendingTimeoutMs. */
   idempotencyPendingTimeoutMs?: number;
   readiness: () => Promise<Readiness>;
+  /** Who may call which API route, and how tokens are verified. */
+  auth: AuthOptions;
 }
 
 /**
- * Builds the HTTP app every service runs: problem+json errors, JSON-only bodies, health,
+ * Builds the HTTP app every service runs: problem+json errors, bearer-token auth, JSON-only bodies, health,
  * metrics, OpenAPI docs and (with a db) idempotent POSTs. It does not listen.
  *
  * It is async because plugins that watch routes being added (OpenAPI) must be loaded before
@@ -53,6 +56,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   await app.register(docsPlugin, { service: options.service, version: options.version });
   await app.register(problemPlugin);
+  await app.register(authPlugin, options.auth);
   await app.register(jsonOnlyPlugin);
   await app.register(metricsPlugin, { registry: options.registry });
   await app.register(healthPlugin, { readiness: options.readiness });

@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem } from '../testing/problem.js';
 import { buildHttpApp } from './app.js';
+import { ROLES } from './auth/roles.js';
 
 type App = Awaited<ReturnType<typeof buildHttpApp>>;
 let app: App;
@@ -16,6 +17,11 @@ beforeAll(async () => {
     registry: new Registry(),
     bodyLimit: 1024,
     readiness: async () => ({ ready: true, checks: {} }),
+    auth: {
+      service: 'test',
+      verifier: undefined,
+      access: { 'DELETE /api/things/:id': ROLES, 'POST /api/things': ROLES },
+    },
   });
   // A body-less route, like DELETE /api/orders/:orderId, and one that takes a body.
   app.delete<{ Params: { id: string } }>('/api/things/:id', async (request) => {

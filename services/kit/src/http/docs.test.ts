@@ -20,6 +20,7 @@ describe('docs', () => {
       registry: new Registry(),
       bodyLimit: 1024,
       readiness: async () => ({ ready: true, checks: {} }),
+      auth: { service: 'order', verifier: undefined, access: { 'POST /api/orders': ['customer'] } },
     });
     app.post(
       '/api/orders',
@@ -53,6 +54,12 @@ describe('docs', () => {
     expect(post.responses['400'].content['application/problem+json'].schema.properties.errors).toBeDefined();
     expect(Object.keys(doc.paths['/readyz'].get.responses['503'].content)).toEqual(['application/problem+json']);
     expect(doc.paths['/readyz'].get).toBeDefined();
+    // The bearer scheme applies to the API; the ops routes opt out, and 401/403 are documented.
+    expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(doc.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths['/readyz'].get.security).toEqual([]);
+    expect(post.security).toBeUndefined();
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['401', '403']));
 
     const ui = await app.inject({ method: 'GET', url: '/docs' });
     expect(ui.statusCode).toBeLessThan(400);

@@ -18,6 +18,9 @@ export const docsPlugin: FastifyPluginAsync<DocsOptions> = rootPlugin(async (app
     openapi: {
       openapi: '3.0.3',
       info: { title: service, version },
+      // Every API route takes an OAuth2/OIDC bearer JWT (auth/plugin.ts); the ops routes say `security: []`.
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -16,6 +16,7 @@ async function build(readiness: () => Promise<Readiness>): Promise<App> {
     registry: new Registry(),
     bodyLimit: 1024,
     readiness,
+    auth: { service: 'test', verifier: undefined, access: {} },
   });
   return app;
 }
@@ -91,6 +92,7 @@ describe('health', () => {
       registry: new Registry(),
       bodyLimit: 1024,
       readiness: async () => ({ ready: true, checks: {} }),
+      auth: { service: 'test', verifier: undefined, access: {} },
     });
     first.drain();
     expect((await second.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

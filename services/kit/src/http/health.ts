@@ -64,10 +64,11 @@ export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async 
   app.get(
     '/healthz',
     {
-      config: { metrics: false },
+      config: { metrics: false, public: true },
       schema: {
         summary: 'Liveness: 200 while the process runs',
         tags: ['ops'],
+        security: [],
         response: { 200: { type: 'object', properties: { status: { type: 'string', const: 'ok' } } } },
       },
     },
@@ -77,10 +78,11 @@ export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async 
   app.get(
     '/readyz',
     {
-      config: { metrics: false },
+      config: { metrics: false, public: true },
       schema: {
         summary: 'Readiness: 200 when every dependency check passes, 503 otherwise or while draining',
         tags: ['ops'],
+        security: [],
         response: {
           200: { type: 'object', properties: { status: { type: 'string' }, checks: checksSchema } },
           503: problemResponse({ ...problemSchema, properties: { ...problemSchema.properties, checks: checksSchema } }),

@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/types.js';
 
-/** Keys are scoped per route pattern: the same key on two endpoints names two operations. */
+/**
+ * Keys are scoped per caller (the token's subject) and route pattern: the same key from two
+ * callers, or on two endpoints, names two operations.
+ */
 export interface KeyScope {
+  caller: string;
   route: string;
   key: string;
 }
@@ -45,22 +49,22 @@ interface Row {
 // release failed and was never retried); taking it over keeps such a key from answering 409
 // forever. The takeover gets a new claim token, so the old request can neither complete nor
 // release it any more.
-const CLAIM = `INSERT INTO idempotency_keys (key, route, request_hash, state, claim)
-VALUES ($1, $2, $3, 'pending', $5)
-ON CONFLICT (route, key) DO UPDATE
+const CLAIM = `INSERT INTO idempotency_keys (key, route, request_hash, state, claim, caller)
+VALUES ($1, $2, $3, 'pending', $5, $6)
+ON CONFLICT (caller, route, key) DO UPDATE
 SET request_hash = EXCLUDED.request_hash, claim = EXCLUDED.claim, created_at = now()
 WHERE idempotency_keys.state = 'pending'
   AND idempotency_keys.created_at < now() - make_interval(secs => $4::double precision)`;
 
 const READ = `SELECT state, request_hash, status_code, response_headers, response_body
-FROM idempotency_keys WHERE route = $1 AND key = $2`;
+FROM idempotency_keys WHERE route = $1 AND key = $2 AND caller = $3`;
 
 const COMPLETE = `UPDATE idempotency_keys
 SET state = 'done', status_code = $4, response_headers = $5::jsonb, response_body = $6
-WHERE route = $1 AND key = $2 AND claim = $3 AND state = 'pending'`;
+WHERE route = $1 AND key = $2 AND claim = $3 AND state = 'pending' AND caller = $7`;
 
 const RELEASE = `DELETE FROM idempotency_keys
-WHERE route = $1 AND key = $2 AND claim = $3 AND state = 'pending'`;
+WHERE route = $1 AND key = $2 AND claim = $3 AND state = 'pending' AND caller = $4`;
 
 /** pg hands bytea back as Buffer, PGlite as Uint8Array. */
 function toBuffer(value: unknown): Buffer {
@@ -106,6 +110,7 @@ export async function completeClaim(q: Queryable, claim: Claim, response: Stored
     response.statusCode,
     JSON.stringify(response.headers),
     response.body,
+    claim.scope.caller,
   ]);
   return rowCount === 1;
 }
@@ -124,9 +129,10 @@ export function createIdempotencyStore(db: Db, pendingTimeoutMs: number): Idempo
             requestHash,
             pendingTimeoutMs / 1000,
             claim.token,
+            scope.caller,
           ]);
           if (inserted.rowCount === 1) return { kind: 'claimed', claim };
-          const { rows } = await tx.query<Row>(READ, [scope.route, scope.key]);
+          const { rows } = await tx.query<Row>(READ, [scope.route, scope.key, scope.caller]);
           const row = rows[0];
           return row ? classify(row, requestHash) : undefined;
         });
@@ -136,7 +142,7 @@ export function createIdempotencyStore(db: Db, pendingTimeoutMs: number): Idempo
     },
 
     async release({ scope, token }) {
-      const { rowCount } = await db.query(RELEASE, [scope.route, scope.key, token]);
+      const { rowCount } = await db.query(RELEASE, [scope.route, scope.key, token, scope.caller]);
       return rowCount === 1;
     },
   };

@@ -11,6 +11,7 @@ import { migrate, openDb } from '../db/index.js';
 import type { Db, Queryable } from '../db/types.js';
 import { testDb, testLogger } from '../testing/infra.js';
 import { buildHttpApp } from './app.js';
+import { ROLES } from './auth/roles.js';
 import { ConflictError } from './errors.js';
 import { idempotencyPlugin } from './idempotency.js';
 import { sendResponse, storeResponse, type UnitOfWork } from './idempotent-response.js';
@@ -91,6 +92,11 @@ async function service(db: Db, behaviour: Partial<Behaviour> = {}, releaseRetryM
     registry: new Registry(),
     bodyLimit: 4096,
     readiness: async () => ({ ready: true, checks: {} }),
+    auth: {
+      service: 'test',
+      verifier: undefined,
+      access: { 'POST /api/payments': ROLES, 'POST /api/payments/:paymentId/refund': ROLES },
+    },
   });
   await app.register(idempotencyPlugin, { db, pendingTimeoutMs: PENDING_TIMEOUT_MS, releaseRetryMs });
   apps.push(app);
@@ -301,8 +307,8 @@ describe.each(backends)('Idempotency-Key on $name', (backend) => {
     const app = await service(db);
     const { key, orderId } = fresh();
     await db.query(
-      `INSERT INTO idempotency_keys (key, route, request_hash, state, claim, created_at)
-       VALUES ($1, '/api/payments', 'from a crashed process', 'pending', $2, now() - interval '1 minute')`,
+      `INSERT INTO idempotency_keys (caller, key, route, request_hash, state, claim, created_at)
+       VALUES ('anonymous', $1, '/api/payments', 'from a crashed process', 'pending', $2, now() - interval '1 minute')`,
       [key, randomUUID()],
     );
     const res = await post(app, key, { orderId });

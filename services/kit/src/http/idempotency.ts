@@ -126,7 +126,8 @@ export const idempotencyPlugin: FastifyPluginAsync<IdempotencyOptions> = rootPlu
       if (key === undefined) return;
       // A client retrying after a failure whose release is still queued here must find its key free.
       if (releases.size > 0) await releases.flush();
-      const result = await store.claim({ route: request.routeOptions.url ?? request.url, key }, requestHash(request));
+      const scope = { caller: request.caller?.subject ?? '', route: request.routeOptions.url ?? request.url, key };
+      const result = await store.claim(scope, requestHash(request));
       switch (result.kind) {
         case 'claimed':
           request.idempotencyClaim = { claim: result.claim, settled: false };

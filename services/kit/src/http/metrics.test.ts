@@ -2,6 +2,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildHttpApp } from './app.js';
+import { ROLES } from './auth/roles.js';
 
 type App = Awaited<ReturnType<typeof buildHttpApp>>;
 let app: App;
@@ -14,6 +15,7 @@ async function build(registry: Registry): Promise<App> {
     registry,
     bodyLimit: 1024,
     readiness: async () => ({ ready: true, checks: {} }),
+    auth: { service: 'test', verifier: undefined, access: { 'GET /api/orders/:orderId': ROLES } },
   });
   app.get(
     '/api/orders/:orderId',

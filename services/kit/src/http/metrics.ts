@@ -42,10 +42,11 @@ export const metricsPlugin: FastifyPluginAsync<MetricsOptions> = rootPlugin(asyn
   app.get(
     '/metrics',
     {
-      config: { metrics: false },
+      config: { metrics: false, public: true },
       schema: {
         summary: 'Prometheus metrics in text exposition format',
         tags: ['ops'],
+        security: [],
         produces: ['text/plain'],
         response: { 200: { type: 'string' } },
       },

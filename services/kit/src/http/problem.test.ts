@@ -2,6 +2,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildHttpApp } from './app.js';
+import { ROLES } from './auth/roles.js';
 import { ConflictError, NotFoundError } from './errors.js';
 
 type App = Awaited<ReturnType<typeof buildHttpApp>>;
@@ -35,6 +36,19 @@ async function build(): Promise<App> {
     registry: new Registry(),
     bodyLimit: 1024,
     readiness: async () => ({ ready: true, checks: {} }),
+    auth: {
+      service: 'test',
+      verifier: undefined,
+      access: {
+        'POST /api/orders': ROLES,
+        'GET /api/orders': ROLES,
+        'GET /api/orders/:orderId': ROLES,
+        'DELETE /api/orders/:orderId': ROLES,
+        'GET /boom': ROLES,
+        'GET /deadlock': ROLES,
+        'GET /api/products/:productId': ROLES,
+      },
+    },
   });
   app.post('/api/orders', { schema: { body: orderBody } }, async (_req, reply) => reply.code(201).send({ ok: true }));
   app.get(

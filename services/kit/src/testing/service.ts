@@ -28,7 +28,8 @@ export async function publishEvents(producer: RecordProducer, events: readonly E
 
 /**
  * Starts the service on a free port against the test database (the process environment, then
- * `env`; LOG_LEVEL from TEST_LOG_LEVEL, silent by default), opens a producer, and waits until
+ * `env`; LOG_LEVEL from TEST_LOG_LEVEL, silent by default; AUTH_MODE=off unless `env` says
+ * `AUTH_MODE: 'jwt'`, with the issuer the integration setup put in the environment), opens a producer, and waits until
  * /readyz answers 200: the consumer owns its partitions before the test publishes.
  */
 export async function startTestService<S extends ConfigSpec>(
@@ -41,6 +42,7 @@ export async function startTestService<S extends ConfigSpec>(
     PORT: '0',
     DATABASE_URL: testDatabaseUrl(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    AUTH_MODE: 'off',
     ...env,
   });
   let producer: RecordProducer | undefined;

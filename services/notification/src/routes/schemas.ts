@@ -5,9 +5,13 @@ import { limitParam, listSchema } from '@ecom/kit';
 export const listQuery = {
   type: 'object',
   additionalProperties: false,
-  required: ['customerId'],
   properties: {
-    customerId: { type: 'string', minLength: 1, maxLength: 100, description: 'Whose notifications' },
+    customerId: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      description: "Whose notifications: required, except for a customer's token, whose subject it is",
+    },
     orderId: { type: 'string', format: 'uuid', description: 'Only those about this order' },
     limit: limitParam,
   },

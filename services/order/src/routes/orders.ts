@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import {
   BadRequestError,
   ConflictError,
+  customerFor,
   NotFoundError,
+  ownedOrNotFound,
   problemResponses,
   type ServiceDeps,
   sendResponse,
   storeResponse,
 } from '@ecom/kit';
 import type { OrderCreated } from '@ecom/schemas';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { openDeadLetters } from '../dead-letters/store.js';
 import { priceOrder } from '../domain/pricing.js';
 import type { OrderStatus, SagaInput } from '../domain/saga.js';
@@ -28,7 +30,7 @@ import {
 } from './schemas.js';
 
 interface CreateBody {
-  customerId: string;
+  customerId?: string;
   items: Array<{ productId: string; quantity: number; price: string }>;
   currency: string;
   paymentMethod: string;
@@ -39,8 +41,19 @@ interface CreateBody {
 export async function orderRoutes(app: FastifyInstance, { deps }: { deps: ServiceDeps<OrderConfig> }): Promise<void> {
   const metrics = orderMetrics(deps.registry);
 
-  /** Cancel and manual transitions: one saga input under the row lock; 404 / 409 as the state says. */
-  const transition = async (orderId: string, input: SagaInput, reason: string) => {
+  /**
+   * Cancel and manual transitions: one saga input under the row lock; 404 / 409 as the state says.
+   * An order's customer never changes, so whose it is can be checked before the transaction.
+   */
+  const transition = async (request: FastifyRequest, orderId: string, input: SagaInput, reason: string) => {
+    if (request.caller?.customerId !== undefined) {
+      ownedOrNotFound(
+        request,
+        await findOrder(deps.db, orderId),
+        (o) => o.customerId,
+        `Order ${orderId} does not exist`,
+      );
+    }
     const result = await deps.events.transact((tx, emit, onCommit) =>
       applyInput(tx, orderId, input, { emit: orderFlowEmitter(emit, orderId), metrics, reason, onCommit }),
     );
@@ -62,6 +75,11 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
     },
     async (request, reply) => {
       const body = request.body;
+      const field = { field: '/customerId', in: 'body' } as const;
+      const customerId = customerFor(request, body.customerId, field);
+      if (customerId === undefined) {
+        throw new BadRequestError('The order names no customer', [{ ...field, message: 'is required' }]);
+      }
       const priced = priceOrder(body.items, deps.config.maxLines, body.totalAmount);
       if (!priced.ok) {
         throw new BadRequestError(
@@ -75,7 +93,7 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
       const { created, response } = await deps.events.transact(async (tx, emit, onCommit) => {
         const stored = await insertOrder(tx, {
           orderId,
-          customerId: body.customerId,
+          customerId,
           items: priced.items,
           totalAmount: priced.totalAmount,
           currency: body.currency,
@@ -115,8 +133,13 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
       },
     },
     async (request) => {
-      const found = await findOrder(deps.db, request.params.orderId);
-      if (!found) throw new NotFoundError(`Order ${request.params.orderId} does not exist`);
+      const { orderId } = request.params;
+      const found = ownedOrNotFound(
+        request,
+        await findOrder(deps.db, orderId),
+        (o) => o.customerId,
+        `Order ${orderId} does not exist`,
+      );
       const deadLetters = await openDeadLetters(deps.db, [found.orderId]);
       return { ...found, deadLetters: deadLetters.get(found.orderId) ?? [] };
     },
@@ -132,7 +155,8 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
       },
     },
     async (request) => {
-      const { customerId, status, stuck, limit } = request.query;
+      const { status, stuck, limit } = request.query;
+      const customerId = customerFor(request, request.query.customerId, { field: '/customerId', in: 'querystring' });
       const items = await listOrders(deps.db, {
         limit,
         ...(customerId !== undefined ? { customerId } : {}),
@@ -163,7 +187,7 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
     },
     async (request) => {
       const { status, updateReason } = request.body;
-      const updated = await transition(request.params.orderId, { kind: 'manual', to: status }, updateReason);
+      const updated = await transition(request, request.params.orderId, { kind: 'manual', to: status }, updateReason);
       request.log.info({ orderId: updated.orderId, status, updateReason }, 'order updated manually');
       return updated;
     },
@@ -181,7 +205,12 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
       },
     },
     async (request) => {
-      const cancelled = await transition(request.params.orderId, { kind: 'cancel' }, 'cancelled by the customer');
+      const cancelled = await transition(
+        request,
+        request.params.orderId,
+        { kind: 'cancel' },
+        'cancelled by the customer',
+      );
       request.log.info({ orderId: cancelled.orderId }, 'order cancelled by request');
       return cancelled;
     },

@@ -22,9 +22,14 @@ export function createOrderBody(maxLines: number) {
   return {
     type: 'object',
     additionalProperties: false,
-    required: ['customerId', 'items'],
+    required: ['items'],
     properties: {
-      customerId: { type: 'string', minLength: 1, maxLength: 100 },
+      customerId: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 100,
+        description: "Whose order: required, except for a customer's token, whose subject it is",
+      },
       items: { type: 'array', minItems: 1, maxItems: maxLines, items: line },
       currency: { ...currency, default: 'USD' },
       paymentMethod: { type: 'string', minLength: 1, maxLength: 50, default: 'card' },

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import {
   BadRequestError,
   ConflictError,
+  customerFor,
   HttpProblem,
   NotFoundError,
+  ownedOrNotFound,
   problemResponses,
   type ServiceDeps,
   sendResponse,
@@ -136,9 +138,9 @@ export async function paymentRoutes(
       },
     },
     async (request) => {
-      const found = await findPayment(deps.db, request.params.paymentId);
-      if (!found) throw new NotFoundError(`Payment ${request.params.paymentId} does not exist`);
-      return found;
+      const { paymentId } = request.params;
+      const found = await findPayment(deps.db, paymentId);
+      return ownedOrNotFound(request, found, (p) => p.customerId, `Payment ${paymentId} does not exist`);
     },
   );
 
@@ -146,14 +148,21 @@ export async function paymentRoutes(
     '/api/payments',
     {
       schema: {
-        summary: 'List payments, newest first',
+        summary: 'List payments, newest first (a customer: its own)',
         querystring: listQuery,
         response: { 200: paymentList, ...problemResponses(400) },
       },
     },
     async (request) => {
       const { orderId, limit } = request.query;
-      return { items: await listPayments(deps.db, { limit, ...(orderId !== undefined ? { orderId } : {}) }) };
+      const customerId = customerFor(request, undefined, { field: '/customerId', in: 'querystring' });
+      return {
+        items: await listPayments(deps.db, {
+          limit,
+          ...(orderId !== undefined ? { orderId } : {}),
+          ...(customerId !== undefined ? { customerId } : {}),
+        }),
+      };
     },
   );
 }

@@ -2,7 +2,9 @@
 // GET /api/shipments?orderId=.
 import {
   ConflictError,
+  customerFor,
   NotFoundError,
+  ownedOrNotFound,
   problemResponses,
   type ServiceDeps,
   sendResponse,
@@ -123,8 +125,9 @@ export const shipmentRoutes: FastifyPluginAsync<{ deps: ServiceDeps<ShippingConf
       },
     },
     async (request) => {
-      const shipment = await getShipment(deps.db, request.params.shipmentId);
-      if (!shipment) throw new NotFoundError(`Shipment ${request.params.shipmentId} does not exist`);
+      const { shipmentId } = request.params;
+      const found = await getShipment(deps.db, shipmentId);
+      const shipment = ownedOrNotFound(request, found, (s) => s.customerId, `Shipment ${shipmentId} does not exist`);
       const history = await getHistory(deps.db, shipment.shipmentId);
       return {
         ...view(shipment),
@@ -137,14 +140,19 @@ export const shipmentRoutes: FastifyPluginAsync<{ deps: ServiceDeps<ShippingConf
     '/api/shipments',
     {
       schema: {
-        summary: 'Shipments, newest first; filter by orderId',
+        summary: 'Shipments, newest first; filter by orderId (a customer: its own)',
         querystring: listQuery,
         response: { 200: shipmentList, ...problemResponses(400) },
       },
     },
     async (request) => {
       const { orderId, limit } = request.query;
-      const rows = await listShipments(deps.db, orderId ? { orderId, limit } : { limit });
+      const customerId = customerFor(request, undefined, { field: '/customerId', in: 'querystring' });
+      const rows = await listShipments(deps.db, {
+        limit,
+        ...(orderId ? { orderId } : {}),
+        ...(customerId !== undefined ? { customerId } : {}),
+      });
       return { items: rows.map(view) };
     },
   );
