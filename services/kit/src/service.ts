@@ -22,10 +22,12 @@ import { type Faults, faultInjector } from './faults/faults.js';
 import {
   type AccessTable,
   buildHttpApp,
+  buildOpsApp,
   closeGracefully,
   createTokenVerifier,
   jwtOptionsOf,
   listen,
+  type Readiness,
 } from './http/index.js';
 import { type KafkaOptions, openProducer, type RecordProducer } from './kafka/client.js';
 import { createLogger } from './log.js';
@@ -93,6 +95,8 @@ export interface RunningService<C extends BaseConfig = BaseConfig> {
   deps: ServiceDeps<C>;
   /** Base URL the HTTP server listens on. */
   url: string;
+  /** Base URL of /healthz, /readyz and /metrics when OPS_PORT puts them apart; else undefined (they are at `url`). */
+  opsUrl: string | undefined;
   /** Publishes whatever the outbox holds; for tests. */
   flushOutbox(): Promise<void>;
   /** Performs the effects that are due now; for tests. */
@@ -191,6 +195,17 @@ export async function startService<S extends ConfigSpec>(
   retention.start();
 
   let consumer: RunningConsumer | undefined;
+  const readiness = async (): Promise<Readiness> => {
+    const database = await db.ping().then(
+      () => ({ ok: true }),
+      (error: Error) => ({ ok: false, detail: error.message }),
+    );
+    const checks: Record<string, { ok: boolean; detail?: string }> = { database, producer: producer.health() };
+    if (definition.consumer) {
+      checks.consumer = consumer ? consumer.health() : { ok: false, detail: 'not started yet' };
+    }
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  };
   const app = await buildHttpApp({
     service,
     version: definition.version,
@@ -200,17 +215,8 @@ export async function startService<S extends ConfigSpec>(
     db,
     idempotencyPendingTimeoutMs: config.idempotencyPendingTimeoutMs,
     auth: { service, verifier, access: definition.access },
-    readiness: async () => {
-      const database = await db.ping().then(
-        () => ({ ok: true }),
-        (error: Error) => ({ ok: false, detail: error.message }),
-      );
-      const checks: Record<string, { ok: boolean; detail?: string }> = { database, producer: producer.health() };
-      if (definition.consumer) {
-        checks.consumer = consumer ? consumer.health() : { ok: false, detail: 'not started yet' };
-      }
-      return { ready: Object.values(checks).every((c) => c.ok), checks };
-    },
+    readiness,
+    opsApart: config.opsPort !== undefined,
   });
   await definition.routes?.(app, deps);
 
@@ -236,13 +242,16 @@ export async function startService<S extends ConfigSpec>(
     });
   }
   const url = await listen(app, { host: config.host, port: config.port });
+  const ops = config.opsPort === undefined ? undefined : await buildOpsApp({ logger, registry, readiness, api: app });
+  const opsUrl = ops ? await listen(ops, { host: config.host, port: config.opsPort as number }) : undefined;
   const background = definition.background?.(deps);
-  logger.info({ url, schema, db: db.kind }, `${service} started`);
+  logger.info({ url, ...(opsUrl ? { opsUrl } : {}), schema, db: db.kind }, `${service} started`);
 
   return {
     app,
     deps,
     url,
+    opsUrl,
     flushOutbox: () => relay.flush(),
     flushEffects: () => effects.flush(),
     async stop() {
@@ -258,6 +267,8 @@ export async function startService<S extends ConfigSpec>(
       await relay.stop();
       await producer.close();
       await db.close();
+      // Last: probes keep answering (503 while draining) until everything else is closed.
+      await ops?.close();
       logger.info(`${service} stopped`);
     },
   };

@@ -17,6 +17,10 @@ export function baseSettings(defaultPort: number) {
   return {
     host: str('HOST', 'Address the HTTP server binds to', '0.0.0.0'),
     port: int('PORT', 'HTTP port (0 picks a free one)', defaultPort, { min: 0, max: 65535 }),
+    opsPort: optionalPort(
+      'OPS_PORT',
+      'Port of /healthz, /readyz and /metrics when they must stay off the API port (the chart sets it, so its Service exposes only the API); unset: served on PORT',
+    ),
     logLevel: oneOf(
       'LOG_LEVEL',
       'pino log level',
@@ -131,6 +135,16 @@ export function baseSettings(defaultPort: number) {
       { min: 1_000 },
     ),
     faults: faultsSetting,
+  };
+}
+
+/** A port that may be unset (undefined); 0 picks a free one. */
+function optionalPort(env: string, description: string): Setting<number | undefined> {
+  const port = int(env, description, 0, { min: 0, max: 65535 });
+  return {
+    ...port,
+    defaultText: '(unset)',
+    parse: (raw, all) => (raw === undefined ? undefined : port.parse(raw, all)),
   };
 }
 

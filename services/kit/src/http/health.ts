@@ -17,6 +17,13 @@ export interface Readiness {
 export interface HealthOptions {
   /** Asked on every /readyz: DB reachable, Kafka connected, consumers joined, ... */
   readiness: () => Promise<Readiness>;
+  /**
+   * false: only the draining state, no probe routes (they are served by the ops app on its own
+   * port, see opsApp.ts). Default true.
+   */
+  probes?: boolean;
+  /** Whose draining /readyz reports: this app's own by default, the API app's on the ops app. */
+  draining?: () => boolean;
 }
 
 declare module 'fastify' {
@@ -46,7 +53,8 @@ const checksSchema = {
  * not fix a down database. Readiness does, and also turns false while draining. The draining
  * flag lives in this registration's closure, so two apps in one process never share it.
  */
-export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async (app, { readiness }) => {
+export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async (app, options) => {
+  const { readiness, probes = true } = options;
   let draining = false;
   app.decorate('drain', () => {
     draining = true;
@@ -54,12 +62,14 @@ export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async 
   app.decorate('draining', {
     getter: () => draining,
   });
+  const isDraining = options.draining ?? (() => draining);
   // While draining, every answer closes its connection: keep-alive clients reconnect through the
   // Service to a pod that stays, instead of reusing a socket this one is about to close (which
   // they would see as a reset or a 503 in the middle of a rolling update).
   app.addHook('onSend', async (_request, reply) => {
-    if (draining) reply.header('connection', 'close');
+    if (isDraining()) reply.header('connection', 'close');
   });
+  if (!probes) return;
 
   app.get(
     '/healthz',
@@ -90,7 +100,7 @@ export const healthPlugin: FastifyPluginAsync<HealthOptions> = rootPlugin(async 
       },
     },
     async (request, reply) => {
-      if (draining) return sendProblem(reply, problem(503, 'The service is shutting down', request.url));
+      if (isDraining()) return sendProblem(reply, problem(503, 'The service is shutting down', request.url));
       let result: Readiness;
       try {
         result = await readiness();

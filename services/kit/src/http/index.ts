@@ -1,6 +1,6 @@
 /// <reference types="@fastify/swagger" preserve="true" />
 // Route schemas may carry OpenAPI fields (summary, tags); the swagger plugin adds them to FastifySchema.
-export { buildHttpApp, type HttpAppOptions } from './app.js';
+export { buildHttpApp, buildOpsApp, type HttpAppOptions, type OpsAppOptions } from './app.js';
 export * from './auth/index.js';
 export { BadRequestError, ConflictError, type FieldError, HttpProblem, NotFoundError } from './errors.js';
 export type { CheckResult, Readiness } from './health.js';

@@ -4,6 +4,10 @@ import { rootPlugin } from './root-plugin.js';
 
 export interface MetricsOptions {
   registry: Registry;
+  /** Observe this app's requests in the duration histogram (default true; the ops app's are probes). */
+  observe?: boolean;
+  /** Serve GET /metrics here (default true; false when the ops app on its own port serves it). */
+  expose?: boolean;
 }
 
 const NAME = 'http_request_duration_seconds';
@@ -26,18 +30,21 @@ function durationHistogram(registry: Registry): Histogram<Labels> {
  * every route. The route label is the pattern (`/api/orders/:orderId`), never the raw URL,
  * and unmatched URLs share one label, so a scanner cannot blow up the series count.
  */
-export const metricsPlugin: FastifyPluginAsync<MetricsOptions> = rootPlugin(async (app, { registry }) => {
-  const duration = durationHistogram(registry);
-
-  app.addHook('onResponse', async (request, reply) => {
-    // Scrapes and probes run every few seconds and would drown the API's latencies.
-    if (request.routeOptions.config.metrics === false) return;
-    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
-    duration.observe(
-      { method: request.method, route, status_code: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
-  });
+export const metricsPlugin: FastifyPluginAsync<MetricsOptions> = rootPlugin(async (app, options) => {
+  const { registry, observe = true, expose = true } = options;
+  if (observe) {
+    const duration = durationHistogram(registry);
+    app.addHook('onResponse', async (request, reply) => {
+      // Scrapes and probes run every few seconds and would drown the API's latencies.
+      if (request.routeOptions.config.metrics === false) return;
+      const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
+      duration.observe(
+        { method: request.method, route, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
+  if (!expose) return;
 
   app.get(
     '/metrics',
