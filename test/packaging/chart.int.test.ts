@@ -200,13 +200,16 @@ describe.each(Object.entries(VARIANTS))('helm template with %s values', (name, a
     }
   });
 
-  it('puts every ecom pod under a NetworkPolicy for ingress and egress', () => {
-    const policies = ofKind('NetworkPolicy');
+  /** The policies written for pods with these labels (not the namespace-wide default deny). */
+  const policiesOf = (labels: Record<string, string>) =>
+    ofKind('NetworkPolicy').filter((p) => {
+      const selector = Object.entries((p.spec.podSelector.matchLabels ?? {}) as Record<string, string>);
+      return selector.length > 0 && selector.every(([k, v]) => labels[k] === v);
+    });
+
+  it('puts every ecom pod (the helm test pod too) under a NetworkPolicy of its own for ingress and egress', () => {
     for (const { owner, labels } of podSpecs()) {
-      if (owner.startsWith('Pod/')) continue;
-      const match = policies.filter((p) =>
-        Object.entries(p.spec.podSelector.matchLabels as Record<string, string>).every(([k, v]) => labels[k] === v),
-      );
+      const match = policiesOf(labels);
       expect(match.length, `NetworkPolicy for ${owner}`).toBeGreaterThan(0);
       expect(match[0]?.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     }
@@ -221,11 +224,7 @@ describe.each(Object.entries(VARIANTS))('helm template with %s values', (name, a
   });
 
   it('puts the pods of the operator-made replay Jobs under a NetworkPolicy: nothing in, DNS and Kafka out', () => {
-    const replay = ofKind('NetworkPolicy').filter((p) =>
-      Object.entries(p.spec.podSelector.matchLabels as Record<string, string>).every(
-        ([k, v]) => (REPLAY_JOB_LABELS as Record<string, string>)[k] === v,
-      ),
-    );
+    const replay = policiesOf(REPLAY_JOB_LABELS);
     expect(replay).toHaveLength(1);
     expect(replay[0]?.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(replay[0]?.spec.ingress).toEqual([]);
