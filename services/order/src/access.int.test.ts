@@ -1,30 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { bearer, expectAccessRow, expectProblem, startTestService, type TestService } from '@ecom/kit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { orderAccess } from './routes/access.js';
-import { type OrderConfig, orderService } from './service.js';
+import { bearer, describeAccessTable, expectProblem } from '@ecom/kit/testing';
+import { describe, expect, it } from 'vitest';
+import { orderService } from './service.js';
 
-let running: TestService<OrderConfig>;
-
-beforeAll(async () => {
-  running = await startTestService(orderService, { AUTH_MODE: 'jwt' });
-});
-afterAll(async () => {
-  await running?.stop();
-});
+const service = describeAccessTable(orderService);
 
 const items = [{ productId: 'p-1', quantity: 1, price: '3.00' }];
 const someone = (name: string) => `${name}-${randomUUID().slice(0, 8)}`;
 
 async function place(headers: Record<string, string>, payload: Record<string, unknown> = { items }) {
-  return running.app.inject({ method: 'POST', url: '/api/orders', headers, payload });
+  return service().app.inject({ method: 'POST', url: '/api/orders', headers, payload });
 }
-
-describe('order routes: who may call what (one test per row of the access table)', () => {
-  it.each(Object.entries(orderAccess))('%s: %j only', async (row, roles) => {
-    await expectAccessRow(running.app, row, roles);
-  });
-});
 
 describe('a customer acts only on its own orders', () => {
   it("places its order under its token's subject, and refuses to name another customer", async () => {
@@ -53,27 +39,27 @@ describe('a customer acts only on its own orders', () => {
     const url = `/api/orders/${order.orderId}`;
     const asBob = await bearer(['customer'], bob);
 
-    const read = await running.app.inject({ url, headers: asBob });
+    const read = await service().app.inject({ url, headers: asBob });
     expectProblem(read, 404);
     // Word for word the answer for an id that does not exist: nothing tells bob the order is there.
-    const missing = await running.app.inject({ url: `/api/orders/${randomUUID()}`, headers: asBob });
+    const missing = await service().app.inject({ url: `/api/orders/${randomUUID()}`, headers: asBob });
     expect(read.json().detail.replace(order.orderId, 'ID')).toBe(missing.json().detail.replace(/[0-9a-f-]{36}/, 'ID'));
-    expectProblem(await running.app.inject({ method: 'DELETE', url, headers: asBob }), 404);
-    const bobsList = await running.app.inject({ url: '/api/orders', headers: asBob });
+    expectProblem(await service().app.inject({ method: 'DELETE', url, headers: asBob }), 404);
+    const bobsList = await service().app.inject({ url: '/api/orders', headers: asBob });
     expect(bobsList.json().items).toEqual([]);
-    expectProblem(await running.app.inject({ url: `/api/orders?customerId=${ada}`, headers: asBob }), 400, [
+    expectProblem(await service().app.inject({ url: `/api/orders?customerId=${ada}`, headers: asBob }), 400, [
       '/customerId',
     ]);
 
-    expect((await running.app.inject({ url, headers: await bearer(['customer'], ada) })).statusCode).toBe(200);
-    expect((await running.app.inject({ url, headers: await bearer(['support'], 'sam') })).statusCode).toBe(200);
-    const adas = await running.app.inject({
+    expect((await service().app.inject({ url, headers: await bearer(['customer'], ada) })).statusCode).toBe(200);
+    expect((await service().app.inject({ url, headers: await bearer(['support'], 'sam') })).statusCode).toBe(200);
+    const adas = await service().app.inject({
       url: `/api/orders?customerId=${ada}`,
       headers: await bearer(['support'], 'sam'),
     });
     expect(adas.json().items.map((o: { orderId: string }) => o.orderId)).toEqual([order.orderId]);
     // Still CREATED: bob's DELETE changed nothing; ada's own cancels.
-    const cancelled = await running.app.inject({ method: 'DELETE', url, headers: await bearer(['customer'], ada) });
+    const cancelled = await service().app.inject({ method: 'DELETE', url, headers: await bearer(['customer'], ada) });
     expect(cancelled.json().status).toBe('CANCELLED');
   });
 

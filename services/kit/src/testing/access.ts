@@ -2,9 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConfigOf, ConfigSpec } from '../config/parse.js';
 import { type LocalIssuer, openLocalIssuer } from '../http/auth/local-issuer.js';
-import { ROLES, type Role } from '../http/auth/roles.js';
+import { type AccessTable, ROLES, type Role } from '../http/auth/roles.js';
+import type { BaseConfig, ServiceDefinition } from '../service.js';
+import { startTestService, type TestService } from './service.js';
 
 let issuer: Promise<LocalIssuer> | undefined;
 
@@ -49,4 +52,32 @@ export async function expectAccessRow(app: FastifyInstance, row: string, allowed
     ]),
   );
   expect(seen, `${row}: status per caller`).toEqual(expected);
+}
+
+/**
+ * Starts the service with auth on for the test file (stopped after it) and registers one test
+ * per row of its access table; returns the running service for the file's other tests.
+ */
+export function describeAccessTable<S extends ConfigSpec>(
+  definition: ServiceDefinition<S>,
+  env: Record<string, string | undefined> = {},
+): () => TestService<ConfigOf<S> & BaseConfig> {
+  let running: TestService<ConfigOf<S> & BaseConfig> | undefined;
+  beforeAll(async () => {
+    running = await startTestService(definition, { ...env, AUTH_MODE: 'jwt' });
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const service = () => {
+    if (!running) throw new Error(`${definition.name} did not start`);
+    return running;
+  };
+  const table: AccessTable = definition.access;
+  describe(`${definition.name} routes: who may call what (one test per row of the access table)`, () => {
+    it.each(Object.entries(table))('%s: %j only', async (row, roles) => {
+      await expectAccessRow(service().app, row, roles);
+    });
+  });
+  return service;
 }

@@ -1,4 +1,4 @@
-export { bearer, expectAccessRow, testIssuer } from './access.js';
+export { bearer, describeAccessTable, expectAccessRow, testIssuer } from './access.js';
 export * from './events.js';
 export * from './infra.js';
 export * from './problem.js';
