@@ -1,8 +1,10 @@
-import { openProducer, type RecordProducer } from '@ecom/kit';
+import { randomUUID } from 'node:crypto';
+import { createEvent, EventCodec, openProducer, type RecordProducer } from '@ecom/kit';
 import { eventually, readTopic, testKafka } from '@ecom/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../support/invariants.js';
 import {
+  cancellationOf,
   getOrder,
   newId,
   notificationsOf,
@@ -166,6 +168,70 @@ describe('the order saga, end to end (six services, real Kafka and PostgreSQL)',
 
     await quiesce();
     await checkInvariants({ orderIds: [early.orderId, late.orderId], seeded: { [product]: 4 } });
+  });
+
+  it('cancels an order whose payment captured another amount (PAYMENT_AMOUNT_MISMATCH), refunds and releases', async () => {
+    const product = newId('sku');
+    const customer = newId('customer');
+    await seedStock(product, 4);
+    // With payment down, the only PaymentProcessed the order sees first is the forged one below.
+    await stack.kill('payment');
+    const order = await placeOrder(customer, [{ productId: product, quantity: 2, price: '15.00' }]);
+    await eventually(
+      async () => ((await getOrder(order.orderId)).reservationStatus === 'RESERVED' ? true : undefined),
+      'reservation',
+    );
+    const forged = createEvent(
+      'test',
+      'ecom.payment.processed.v1',
+      {
+        paymentId: randomUUID(),
+        orderId: order.orderId,
+        customerId: customer,
+        amount: '0.01',
+        currency: 'USD',
+        status: 'COMPLETED',
+        paymentMethod: 'card',
+        transactionId: 'tx-forged',
+        failureReason: null,
+      },
+      { correlationId: order.orderId },
+    );
+    await producer.send([new EventCodec().encode(forged)]);
+    const cancelled = await orderReaches(order.orderId, ['CANCELLED']);
+    expect(cancelled).toMatchObject({ cancellationReason: 'PAYMENT_AMOUNT_MISMATCH', confirmedAt: null });
+    expect(await cancellationOf(order.orderId)).toMatchObject({
+      cancellationReason: 'PAYMENT_AMOUNT_MISMATCH',
+      refundRequired: true,
+    });
+    // Inventory gives the stock back (committed on the capture, then released on the cancel).
+    await eventually(
+      async () => ((await stockOf(product)).available === 4 ? true : undefined),
+      'the stock to be released',
+    );
+    // Payment comes back, charges the OrderCreated it missed and refunds it on the cancel behind it.
+    await stack.restart('payment');
+    await eventually(async () => {
+      const [payment] = await paymentsOf(order.orderId);
+      return payment?.status === 'COMPLETED' && payment.refundedAmount === payment.amount ? true : undefined;
+    }, 'the charge to be refunded');
+    // On ecom.payments: the forged capture, the real charge and its PaymentRefunded.
+    const refunds = (await headersOn('ecom.payments', order.orderId, 3)).filter(
+      (r) => r.headers.ce_type === 'ecom.payment.refunded.v1',
+    );
+    expect(refunds.map((r) => JSON.parse(String(r.value)).amount)).toEqual(['30.00']);
+    await eventually(
+      async () => ((await getOrder(order.orderId)).refundedAmount === '30.00' ? true : undefined),
+      'the order to record the refund',
+    );
+
+    await quiesce();
+    const told = (await notificationsOf(customer)).filter((n) => n.template === 'order-cancelled');
+    expect(told.map((n) => n.message)).toEqual([
+      `Your order ${order.orderId} was cancelled because the amount charged did not match the order total. The amount charged is being refunded.`,
+    ]);
+    expect((await getOrder(order.orderId)).status).toBe('CANCELLED');
+    await checkInvariants({ orderIds: [order.orderId], seeded: { [product]: 4 } });
   });
 
   it('confirms exactly one of two concurrent orders for the last unit', async () => {

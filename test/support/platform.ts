@@ -2,7 +2,7 @@
 // consumer group has caught up, and read each service's view of an order.
 import { randomUUID } from 'node:crypto';
 import { type Db, openDb, openTopicAdmin } from '@ecom/kit';
-import { eventually, testDatabaseUrl, testKafka, testLogger } from '@ecom/kit/testing';
+import { eventually, readTopic, testDatabaseUrl, testKafka, testLogger } from '@ecom/kit/testing';
 import { expect } from 'vitest';
 import { CONSUMER_GROUPS, DATABASE_SCHEMAS } from './services.js';
 import { api } from './stack.js';
@@ -67,6 +67,14 @@ export async function getOrder(orderId: string): Promise<Order> {
   const res = await api<Order>('order', 'GET', `/api/orders/${orderId}`);
   expect(res.status).toBe(200);
   return res.body;
+}
+
+/** The payload of the order's OrderCancelled as published on ecom.orders (waits for it). */
+export async function cancellationOf(orderId: string): Promise<unknown> {
+  const isIt = (r: { key: Buffer | null; headers: Record<string, string> }) =>
+    r.key?.toString() === orderId && r.headers.ce_type === 'ecom.order.cancelled.v1';
+  const record = (await readTopic('ecom.orders', (rs) => rs.some(isIt))).find(isIt);
+  return JSON.parse(String(record?.value));
 }
 
 /** Waits until the order is in one of `statuses` and returns it. */
