@@ -67,8 +67,16 @@ const kubectl = (args: string[], input?: string) => run('kubectl', ['--kubeconfi
 
 /** helm template of charts/ecom with the Strimzi dependency left out (local/packaging/render-chart.sh). */
 function render(args: string[], namespace = 'ecom'): Promise<Run> {
-  return run('bash', ['local/packaging/render-chart.sh', ...args], { env: { HELM: helm, ECOM_NAMESPACE: namespace } });
+  return run('bash', ['local/packaging/render-chart.sh', ...AUTH, ...args], {
+    env: { HELM: helm, ECOM_NAMESPACE: namespace },
+  });
 }
+
+/**
+ * The chart needs an issuer to render (auth.mode jwt is the default): the least a user must set,
+ * as a values file before the test's own, so a variant's auth values win.
+ */
+const AUTH = ['-f', 'test/packaging/values-auth.yaml'];
 
 const VARIANTS: Record<string, string[]> = {
   default: [],
@@ -88,7 +96,7 @@ beforeAll(async () => {
 
 describe('helm lint', () => {
   it('passes on the chart as shipped (the Strimzi dependency is only reported missing)', async () => {
-    const r = await run(helm, ['lint', 'charts/ecom']);
+    const r = await run(helm, ['lint', 'charts/ecom', ...AUTH]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).not.toContain('[ERROR]');
     expect(r.stdout).toContain('missing these dependencies: strimzi-kafka-operator');
@@ -99,7 +107,7 @@ describe('helm lint', () => {
       await ok('bash', ['local/packaging/render-chart.sh', '--print-chart-dir'], { env: { HELM: helm } })
     ).stdout.trim();
     try {
-      const files = args.map((a) => (a.endsWith('.yaml') ? resolve(repoRoot, a) : a));
+      const files = [...AUTH, ...args].map((a) => (a.endsWith('.yaml') ? resolve(repoRoot, a) : a));
       const r = await run(helm, ['lint', '--strict', dir, ...files]);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).not.toMatch(/\[(ERROR|WARNING)\]/);
@@ -439,6 +447,70 @@ describe('rendered contents', () => {
     expect(json.panels.length).toBeGreaterThan(4);
   });
 
+  const pick = (objs: Obj[], kind: string, name: string) =>
+    objs.find((o) => o.kind === kind && o.metadata?.name === name);
+
+  it('API auth: every service trusts the issuer given, probes and scrapes use the ops port the Service does not expose', async () => {
+    const objs = parseObjects((await render([])).stdout);
+    for (const name of SERVICES) {
+      const d = pick(objs, 'Deployment', `ecom-${name}`);
+      const c = d?.spec.template.spec.containers[0];
+      const env = Object.fromEntries(c.env.map((e: Obj) => [e.name, e.value]));
+      expect(env, name).toMatchObject({
+        AUTH_MODE: 'jwt',
+        AUTH_ISSUER: 'https://id.example.com',
+        AUTH_AUDIENCE: 'ecom',
+        AUTH_PUBLIC_KEY_FILE: '/etc/ecom/auth/public-key.pem',
+        OPS_PORT: '9464',
+      });
+      expect(d?.spec.template.spec.volumes).toContainEqual(
+        expect.objectContaining({
+          name: 'auth-public-key',
+          secret: expect.objectContaining({ secretName: 'ecom-auth-public-key' }),
+        }),
+      );
+      expect(c.readinessProbe.httpGet.port, name).toBe('ops');
+      expect(d?.metadata.annotations?.['ecom.dev/scrape-port'] ?? 'ops', name).toBe('ops');
+      expect(
+        pick(objs, 'Service', `ecom-${name}`)?.spec.ports.map((p: Obj) => p.name),
+        name,
+      ).toEqual(['http']);
+    }
+    const jwks = parseObjects(
+      (
+        await render([
+          '--set',
+          'auth.jwksUrl=https://id.example.com/jwks',
+          '--set-json',
+          'networkPolicy.authIssuer.to=[{"ipBlock":{"cidr":"203.0.113.10/32"}}]',
+        ])
+      ).stdout,
+    );
+    const order = pick(jwks, 'Deployment', 'ecom-order')?.spec.template.spec.containers[0];
+    expect(order.env).toContainEqual({ name: 'AUTH_JWKS_URL', value: 'https://id.example.com/jwks' });
+    expect(order.env.map((e: Obj) => e.name)).not.toContain('AUTH_PUBLIC_KEY_FILE');
+    const egress = pick(jwks, 'NetworkPolicy', 'ecom-order')?.spec.egress as Obj[];
+    expect(egress).toContainEqual({
+      to: [{ ipBlock: { cidr: '203.0.113.10/32' } }],
+      ports: [{ port: 443, protocol: 'TCP' }],
+    });
+  });
+
+  it.each([
+    [['--set', 'auth.issuer='], /auth.issuer is required with auth.mode=jwt/],
+    [['--set', 'auth.publicKeySecret='], /auth: set auth.jwksUrl/],
+  ])('refuses API auth without an issuer or keys, saying what to set: %j', async (args, message) => {
+    const r = await render(args);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('auth.mode=off: AUTH_MODE=off and nothing else of auth', async () => {
+    const objs = parseObjects((await render(['--set', 'auth.mode=off'])).stdout);
+    const env = pick(objs, 'Deployment', 'ecom-order')?.spec.template.spec.containers[0].env as Obj[];
+    expect(env.filter((e) => String(e.name).startsWith('AUTH_'))).toEqual([{ name: 'AUTH_MODE', value: 'off' }]);
+  });
+
   it('prints NOTES that tell how to reach every API', async () => {
     const dir = (
       await ok('bash', ['local/packaging/render-chart.sh', '--print-chart-dir'], { env: { HELM: helm } })
@@ -453,6 +525,7 @@ describe('rendered contents', () => {
         '--dry-run=client',
         '--set',
         'strimzi.enabled=false',
+        ...AUTH,
       ]);
       const notes = r.stdout.slice(r.stdout.indexOf('NOTES:'));
       SERVICES.forEach((s, i) => {
@@ -671,7 +744,7 @@ describe('Kafka credentials, network and database access', () => {
     expect(env.KAFKA_SECURITY_PROTOCOL).toBe('plaintext');
     expect(env.KAFKA_BROKERS).toBe('10.250.0.1:19094');
     expect(Object.keys(env).filter((k) => k.startsWith('KAFKA_SASL') || k.startsWith('KAFKA_SSL'))).toEqual([]);
-    expect(volumesOf(objs, 'ecom-order').map((v) => v.name)).toEqual(['tmp']);
+    expect(volumesOf(objs, 'ecom-order').map((v) => v.name)).toEqual(['tmp', 'auth-public-key']);
   });
 
   it("with external SASL_SSL brokers: each component's user Secret (username, password) and the given CA", async () => {

@@ -4,12 +4,14 @@
 // The cluster has its own kube-apiserver: every command here gets the cluster's kubeconfig
 // explicitly (--kubeconfig and KUBECONFIG in its env). The KUBECONFIG the integration global setup
 // exports points at the tests' node-less API server and must never reach these commands.
+
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventually } from '@ecom/kit/testing';
+import { localIssuer } from '../../local/src/auth.js';
 import { SERVICES, type ServiceName, type ServiceUrls } from './stack.js';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -230,6 +232,12 @@ export class Release {
     await this.cluster.kubectlOk(['create', 'namespace', this.namespace]);
     const labels = Object.entries(this.options.namespaceLabels ?? {}).map(([k, v]) => `${k}=${v}`);
     if (labels.length > 0) await this.cluster.kubectlOk(['label', 'namespace', this.namespace, ...labels]);
+    // The Secret values-local.yaml's auth.publicKeySecret names: the pods trust the tests' tokens.
+    const publicKey = (await localIssuer()).env.AUTH_PUBLIC_KEY_FILE as string;
+    await this.cluster.kubectlOk([
+      ...['-n', this.namespace, 'create', 'secret', 'generic', 'ecom-auth-public-key'],
+      `--from-file=public-key.pem=${publicKey}`,
+    ]);
   }
 
   /**
