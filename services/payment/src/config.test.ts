@@ -8,7 +8,8 @@ describe('payment settings', () => {
     expect(s.parse('0.25', {})).toBe(0.25);
     expect(s.parse('1', {})).toBe(1);
     expect(s.parse('.5', {})).toBe(0.5);
-    for (const bad of ['-0.1', '1.5', 'abc', '', '1e-2']) expect(() => s.parse(bad, {}), bad).toThrow(/between 0 and 1/);
+    for (const bad of ['-0.1', '1.5', 'abc', '', '1e-2'])
+      expect(() => s.parse(bad, {}), bad).toThrow(/between 0 and 1/);
   });
 
   it('parses a decimal amount', () => {
