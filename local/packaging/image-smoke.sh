@@ -189,7 +189,8 @@ if ! (exec 3<>"/dev/tcp/${host%:*}/${host##*:}") 2>/dev/null; then
 fi
 PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 step "entrypoint: ecom order on 127.0.0.1:$PORT (embedded PGlite, Kafka $BROKERS)"
-ENV_EXTRA=(HOST=127.0.0.1 PORT="$PORT" KAFKA_BROKERS="$BROKERS" LOG_LEVEL=info SHUTDOWN_DEADLINE_MS=5000)
+# AUTH_MODE=off: the smoke test starts a service and reads its probes, no API call (auth is tested elsewhere).
+ENV_EXTRA=(HOST=127.0.0.1 PORT="$PORT" KAFKA_BROKERS="$BROKERS" LOG_LEVEL=info SHUTDOWN_DEADLINE_MS=5000 AUTH_MODE=off)
 # Not through the in_image function: backgrounding a function forks a shell in between, and the
 # signal must reach the process itself (exec all the way down, as PID 1 in the container).
 ( cd / && exec env -i PATH="$NODE_DIR:/usr/bin:/bin" HOME="$WORK/home" NODE_ENV=production ECOM_HOME="$APP" \
