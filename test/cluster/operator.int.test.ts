@@ -33,6 +33,10 @@ beforeAll(async () => {
       ...Object.keys(SERVICES).flatMap((s) => ['--set', `services.${s}.enabled=false`]),
       '--set',
       'tests.enabled=false',
+      // Their workloads (a plain consumer Deployment) have no allow policy of the chart's: without
+      // this, the namespace's default-deny policy would cut them off from the broker.
+      '--set',
+      'networkPolicy.defaultDeny=false',
     ],
   });
   await release.destroy();
