@@ -13,6 +13,7 @@ import { openTopicAdmin, type TopicAdmin } from '@ecom/kit';
 import { eventually, testKafka } from '@ecom/kit/testing';
 import { loadTopicSpecs } from '@ecom/kit/topics';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { authHeader } from '../../local/src/auth.js';
 import {
   ADOPT_ANNOTATION,
   MANAGED_TOPIC_ANNOTATION,
@@ -155,17 +156,22 @@ function pollOrders(run: string, knownOrderId: string, product: string): Poller 
   let requests = 0;
   let stopped = false;
   const loop = (async () => {
+    // As a checkout would call (the service role places orders for any customer).
+    const auth = await authHeader();
     for (let i = 0; !stopped; i++) {
       const url = baseUrl('order');
       try {
         requests++;
-        const got = await fetch(`${url}/api/orders/${knownOrderId}`, { signal: AbortSignal.timeout(10_000) });
+        const got = await fetch(`${url}/api/orders/${knownOrderId}`, {
+          headers: auth,
+          signal: AbortSignal.timeout(10_000),
+        });
         const body = await got.text();
         if (got.status !== 200) errors.push(`GET #${i}: ${got.status} ${body.slice(0, 200)}`);
         requests++;
         const posted = await freshRequest(`${url}/api/orders`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': `${run}-${i}` },
+          headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': `${run}-${i}` },
           // Spread over customers: the invariant check reads each customer's notifications in one
           // page of at most 500 (about four per order).
           body: JSON.stringify({
