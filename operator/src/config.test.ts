@@ -144,3 +144,25 @@ describe('parseConfig: dead-letter replay', () => {
     expect(image([])).toBe('ghcr.io/ecom-platform/ecom:0.1.0');
   });
 });
+
+describe('parseConfig: the replay Jobs reach Kafka as the operator does', () => {
+  it('needs a Secret behind each file its Kafka settings name, and passes the settings on', () => {
+    const env = {
+      KAFKA_BROKERS: 'k:9093',
+      KAFKA_SECURITY_PROTOCOL: 'ssl',
+      KAFKA_SSL_CA_FILE: `${import.meta.dirname}/config.test.ts`,
+    };
+    const missing = parseConfig([], env);
+    expect(missing.kind === 'error' && missing.message).toContain(
+      `--replay-kafka-file ${env.KAFKA_SSL_CA_FILE}=SECRET/KEY`,
+    );
+    const r = parseConfig(['--replay-kafka-file', `${env.KAFKA_SSL_CA_FILE}=cluster-ca/ca.crt`], env);
+    expect(r.kind === 'config' && r.config.replayKafkaAccess).toEqual({
+      env: [
+        { name: 'KAFKA_SECURITY_PROTOCOL', value: 'ssl' },
+        { name: 'KAFKA_SSL_CA_FILE', value: env.KAFKA_SSL_CA_FILE },
+      ],
+      files: [{ path: env.KAFKA_SSL_CA_FILE, secret: 'cluster-ca', key: 'ca.crt' }],
+    });
+  });
+});

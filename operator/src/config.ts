@@ -4,6 +4,7 @@ import type { KafkaSecurity } from '@ecom/kit';
 // The config module alone: the kit's Kafka client (kafkajs) loads only when Kafka is used.
 import { ConfigError, kafkaSecurityFromEnv } from '@ecom/kit/config';
 import type { OperatorMode } from './api/eventtopic.js';
+import { parseReplayKafkaAccess, type ReplayKafkaAccess } from './controllers/deadletterreplay/kafka-access.js';
 
 /** Everything the operator runs with; parsed once from the command line (and a few env defaults). */
 export interface OperatorConfig {
@@ -41,6 +42,8 @@ export interface OperatorConfig {
   scrapeCrdCheckSeconds: number;
   /** The image whose `ecom replay` the DeadLetterReplay Jobs run (the operator's own). */
   replayImage: string;
+  /** The Jobs' Kafka settings: the operator's own, their files from the Secrets --replay-kafka-file names. */
+  replayKafkaAccess: ReplayKafkaAccess;
 }
 
 /** The image replay Jobs run when --replay-image is not given (the chart always gives it). */
@@ -74,6 +77,9 @@ Flags:
   --scrape-crd-check-seconds N   re-check this often whether the Prometheus Operator CRDs are installed (default: 60)
   --replay-image IMAGE           image of the DeadLetterReplay Jobs, which run its \`ecom replay\` against
                                  --kafka-brokers (default: $ECOM_IMAGE, else ${DEFAULT_REPLAY_IMAGE})
+  --replay-kafka-file PATH=SECRET/KEY
+                                 the Secret key behind PATH, a file a KAFKA_*_FILE variable names (repeat per file):
+                                 replay Jobs get the operator's KAFKA_* settings and mount each file at the same path
   --help                         show this text
 
 Environment: KAFKA_SECURITY_PROTOCOL, KAFKA_SSL_CA_FILE, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD_FILE
@@ -90,7 +96,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** Parses the command line; never exits (main decides), so it is unit-tested directly. */
 export function parseConfig(argv: string[], env: Record<string, string | undefined> = {}): ParseResult {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -114,6 +120,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
         'scrape-monitor-labels': { type: 'string', default: '' },
         'scrape-crd-check-seconds': { type: 'string', default: '60' },
         'replay-image': { type: 'string' },
+        'replay-kafka-file': { type: 'string', multiple: true, default: [] },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -169,6 +176,8 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     problems.push(`--namespace ${JSON.stringify(namespace)} is not a valid namespace name`);
   }
   const scrapeCrdCheckSeconds = int('scrape-crd-check-seconds', 1, 3600);
+  const replayKafka = parseReplayKafkaAccess(env, values['replay-kafka-file'] as string[]);
+  problems.push(...replayKafka.problems);
   const scrapeMonitorLabels = parseLabels('--scrape-monitor-labels', str('scrape-monitor-labels') ?? '', problems);
   if (problems.length > 0) return { kind: 'error', message: problems.join('\n') };
 
@@ -198,6 +207,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       scrapeMonitorLabels,
       scrapeCrdCheckSeconds,
       replayImage: str('replay-image') ?? env.ECOM_IMAGE ?? DEFAULT_REPLAY_IMAGE,
+      replayKafkaAccess: replayKafka.access,
     },
   };
 }

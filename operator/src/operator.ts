@@ -147,6 +147,7 @@ export async function startOperator(
         },
         image: config.replayImage,
         brokers: config.kafkaBrokers,
+        kafkaAccess: config.replayKafkaAccess,
         ...runtimeOf('deadletterreplay'),
       }),
       ...(scrapeMetrics

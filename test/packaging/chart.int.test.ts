@@ -12,6 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { SERVICES as DEFINITIONS } from '../../local/scripts/services.js';
 import { REPLAY_JOB_LABELS } from '../../operator/src/controllers/deadletterreplay/job.js';
+import {
+  parseReplayKafkaAccess,
+  REPLAY_KAFKA_FILE_FLAG,
+} from '../../operator/src/controllers/deadletterreplay/kafka-access.js';
 import { operatorKafkaAcls } from '../../operator/src/kafka-acls.js';
 import { CONSUMER_GROUPS } from '../support/services.js';
 
@@ -734,6 +738,34 @@ describe('Kafka credentials, network and database access', () => {
       });
       const mounts = containerOf(objs, deployment).volumeMounts.map((m: Obj) => m.mountPath);
       expect(mounts).toEqual(expect.arrayContaining(['/etc/ecom/kafka/ca', '/etc/ecom/kafka/user']));
+    }
+  });
+
+  it.each([
+    ['Strimzi', [], 2],
+    ['external SASL_SSL', VARIANTS['external Kafka (example)'] ?? [], 2],
+    ['external plaintext', VARIANTS['local cluster (local/cluster)'] ?? [], 0],
+  ])('%s: the operator hands its replay Jobs the very Secret keys its own pod mounts', async (_, args, files) => {
+    const objs = await objectsOf([...args]);
+    const op = containerOf(objs, 'ecom-operator');
+    const env = Object.fromEntries(op.env.map((e: Obj) => [e.name, e.value ?? 'from-a-secret']));
+    const flags = op.args.filter((a: string) => a.startsWith(`${REPLAY_KAFKA_FILE_FLAG}=`));
+    const { access, problems } = parseReplayKafkaAccess(
+      env,
+      flags.map((a: string) => a.slice(REPLAY_KAFKA_FILE_FLAG.length + 1)),
+    );
+    expect(problems).toEqual([]);
+    expect(access.files).toHaveLength(files);
+    // What the pod reads at each path: the item of the volume mounted at its directory.
+    const volumes = volumesOf(objs, 'ecom-operator');
+    for (const file of access.files) {
+      const mount = op.volumeMounts.find((m: Obj) => file.path.startsWith(`${m.mountPath}/`));
+      const volume = volumes.find((v) => v.name === mount?.name);
+      const item = volume?.secret.items.find((i: Obj) => `${mount.mountPath}/${i.path}` === file.path);
+      expect({ secret: volume?.secret.secretName, key: item?.key }, file.path).toEqual({
+        secret: file.secret,
+        key: file.key,
+      });
     }
   });
 

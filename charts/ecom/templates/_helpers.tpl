@@ -154,6 +154,20 @@ Call with (dict "root" $ "component" "order").
 {{- end }}
 {{- end }}
 
+{{- /*
+The operator's --replay-kafka-file flags: the Secret key behind each file of ecom.kafkaVolumes, so its
+DeadLetterReplay Jobs mount them at the same paths (operator/src/controllers/deadletterreplay/kafka-access.ts).
+*/}}
+{{- define "ecom.replayKafkaFileFlags" -}}
+{{- with include "ecom.kafkaCaSecret" .root }}
+{{- $ca := fromJson . }}
+- --replay-kafka-file=/etc/ecom/kafka/ca/ca.crt={{ $ca.name }}/{{ $ca.key }}
+{{- end }}
+{{- if eq (include "ecom.kafkaProtocol" .root) "sasl_ssl" }}
+- --replay-kafka-file=/etc/ecom/kafka/user/password={{ include "ecom.kafkaUserSecret" . }}/password
+{{- end }}
+{{- end }}
+
 {{- define "ecom.operatorMode" -}}
 {{- .Values.operator.mode | default (ternary "strimzi" "direct" .Values.kafka.enabled) -}}
 {{- end }}

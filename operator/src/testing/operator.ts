@@ -1,6 +1,7 @@
 // Test-only: runs the operator in-process with short durations against the local stack.
 import { pino } from 'pino';
 import type { OperatorConfig } from '../config.js';
+import { NO_KAFKA_ACCESS } from '../controllers/deadletterreplay/kafka-access.js';
 import { type OperatorHandle, startOperator } from '../operator.js';
 import { kubeconfigPath } from './kube.js';
 
@@ -29,6 +30,7 @@ export function testOperatorConfig(namespace: string, overrides: Partial<Operato
     scrapeMonitorLabels: {},
     scrapeCrdCheckSeconds: 60,
     replayImage: 'ghcr.io/ecom-platform/ecom:test',
+    replayKafkaAccess: NO_KAFKA_ACCESS,
     ...overrides,
   };
 }

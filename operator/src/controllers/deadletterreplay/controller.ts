@@ -8,6 +8,7 @@ import type { KubeClients } from '../../runtime/kube.js';
 import type { OperatorMetrics } from '../../runtime/metrics.js';
 import { customResourceSource } from '../../runtime/sources.js';
 import { REPLAY_JOB_SELECTOR } from './job.js';
+import type { ReplayKafkaAccess } from './kafka-access.js';
 import { deadLetterReplayKube, JOBS } from './kube-api.js';
 import { deadLetterReplayReconciler, type ProgressReaderPort } from './reconciler.js';
 
@@ -17,6 +18,7 @@ export interface DeadLetterReplayControllerOptions {
   progress?: ProgressReaderPort;
   image: string;
   brokers: string[];
+  kafkaAccess: ReplayKafkaAccess;
   recorder: EventRecorder;
   metrics: OperatorMetrics;
   logger: Logger;
@@ -59,6 +61,7 @@ export function deadLetterReplayController(options: DeadLetterReplayControllerOp
       progress: options.progress,
       image: options.image,
       brokers: options.brokers,
+      kafkaAccess: options.kafkaAccess,
       progressReadTimeoutMs: PROGRESS_READ_TIMEOUT_MS,
       recorder: options.recorder,
       logger: options.logger,

@@ -3,10 +3,16 @@ import type { DeadLetterReplay, DeadLetterReplayStatus } from '../../api/deadlet
 import { parseReplayArgs } from '../../replay/config.js';
 import { decide, PROGRESS_POLL_MS } from './decide.js';
 import { desiredJob, jobNameOf } from './job.js';
+import { NO_KAFKA_ACCESS, parseReplayKafkaAccess } from './kafka-access.js';
 import type { DecideContext, JobCondition, Observation, ReplayJob } from './types.js';
 
 const now = new Date('2026-02-01T12:00:00Z');
-const ctx: DecideContext = { now, image: 'ghcr.io/ecom-platform/ecom:0.1.0', brokers: ['kafka:9092'] };
+const ctx: DecideContext = {
+  now,
+  image: 'ghcr.io/ecom-platform/ecom:0.1.0',
+  brokers: ['kafka:9092'],
+  kafkaAccess: NO_KAFKA_ACCESS,
+};
 const UID = '3f2b8c1a-0000-4000-8000-000000000001';
 
 function resource(
@@ -121,6 +127,47 @@ describe('decide: the Job', () => {
       expect.arrayContaining(['--target=retry', '--dry-run', '--rate=5', '--max-messages=7']),
     );
     expect(args({ target: { topic: '' } }).some((a) => a.startsWith('--target'))).toBe(false);
+  });
+
+  it('reaches Kafka as the operator does: its KAFKA_* settings, each file mounted from its Secret at the same path', () => {
+    const { access, problems } = parseReplayKafkaAccess(
+      {
+        KAFKA_SECURITY_PROTOCOL: 'sasl_ssl',
+        KAFKA_SSL_CA_FILE: '/etc/ecom/kafka/ca/ca.crt',
+        KAFKA_SASL_USERNAME: 'ecom-operator',
+        KAFKA_SASL_PASSWORD_FILE: '/etc/ecom/kafka/user/password',
+      },
+      [
+        '/etc/ecom/kafka/ca/ca.crt=ecom-kafka-cluster-ca-cert/ca.crt',
+        '/etc/ecom/kafka/user/password=ecom-operator/password',
+      ],
+    );
+    expect(problems).toEqual([]);
+    const pod = podOf(decide(resource(), {}, { ...ctx, kafkaAccess: access }).steps[0]?.job);
+    const [container] = pod.containers;
+    expect(container.env).toEqual(access.env);
+    // Every file a setting names is in a volume of the pod: its directory mounted, its name an item.
+    for (const { value } of access.env.filter((e) => e.name.endsWith('_FILE'))) {
+      const mount = container.volumeMounts.find((m: { mountPath: string }) => value.startsWith(`${m.mountPath}/`));
+      const volume = pod.volumes.find((v: { name: string }) => v.name === mount?.name);
+      expect(
+        volume?.secret.items.map((i: { path: string }) => `${mount.mountPath}/${i.path}`),
+        value,
+      ).toContain(value);
+    }
+    expect(pod.volumes.map((v: { secret: { secretName: string } }) => v.secret.secretName)).toEqual([
+      'ecom-kafka-cluster-ca-cert',
+      'ecom-operator',
+    ]);
+    // uid 1000 reads the 0440 files through the pod's group.
+    expect(pod.securityContext.fsGroup).toBe(1000);
+    // Plaintext: nothing to pass on.
+    const plain = podOf(decide(resource(), {}, ctx).steps[0]?.job);
+    expect([plain.volumes, plain.containers[0].env, plain.containers[0].volumeMounts]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('without Kafka brokers makes no Job and says how to fix it', () => {

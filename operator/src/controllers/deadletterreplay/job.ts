@@ -7,6 +7,7 @@ import {
   REPLAY_UID_LABEL,
 } from '../../api/deadletterreplay.js';
 import { type ReplayConfig, type ReplayFilter, replayArgs } from '../../replay/config.js';
+import { replayKafkaPodParts } from './kafka-access.js';
 import type { DecideContext, ReplayJob } from './types.js';
 
 /** Labels of every replay Job (and its pods); the operator watches Jobs by the first two. */
@@ -67,11 +68,16 @@ export function replayConfigOf(resource: DeadLetterReplay, brokers: string[]): O
 /**
  * The replay's Job: owned by the resource (deleting it deletes the Job), the operator's image
  * running `ecom replay` with the spec as flags, under the restricted Pod Security profile, with no
- * Kubernetes API access (the progress lives in Kafka). A failed pod is retried: it resumes from the
+ * Kubernetes API access (the progress lives in Kafka), reaching Kafka as the operator does (its
+ * KAFKA_* settings, its Secrets mounted at the same paths). A failed pod is retried: it resumes from the
  * replay group. Exit code 2 (a spec the CLI refuses) fails the Job at once instead.
  */
-export function desiredJob(resource: DeadLetterReplay, ctx: Pick<DecideContext, 'image' | 'brokers'>): ReplayJob {
+export function desiredJob(
+  resource: DeadLetterReplay,
+  ctx: Pick<DecideContext, 'image' | 'brokers' | 'kafkaAccess'>,
+): ReplayJob {
   const labels = { ...REPLAY_JOB_LABELS, [REPLAY_UID_LABEL]: resource.metadata.uid ?? '' };
+  const kafka = replayKafkaPodParts(ctx.kafkaAccess);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -111,14 +117,19 @@ export function desiredJob(resource: DeadLetterReplay, ctx: Pick<DecideContext, 
             runAsNonRoot: true,
             runAsUser: 1000,
             runAsGroup: 1000,
+            // The group that may read the mounted Kafka Secrets (mode 0440).
+            fsGroup: 1000,
             seccompProfile: { type: 'RuntimeDefault' },
           },
+          ...(kafka.volumes.length > 0 ? { volumes: kafka.volumes } : {}),
           containers: [
             {
               name: CONTAINER_NAME,
               image: ctx.image,
               imagePullPolicy: 'IfNotPresent',
               args: ['replay', ...replayArgs({ ...replayConfigOf(resource, ctx.brokers), logLevel: 'warn' })],
+              ...(kafka.env.length > 0 ? { env: kafka.env } : {}),
+              ...(kafka.volumeMounts.length > 0 ? { volumeMounts: kafka.volumeMounts } : {}),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,

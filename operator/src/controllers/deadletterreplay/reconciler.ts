@@ -10,6 +10,7 @@ import { reportFailure } from '../../runtime/report-failure.js';
 import type { HandlerResult } from '../../runtime/workqueue.js';
 import { decide, isFinal } from './decide.js';
 import { jobNameOf, replayGroupOf } from './job.js';
+import type { ReplayKafkaAccess } from './kafka-access.js';
 import type { DeadLetterReplayKube } from './kube-api.js';
 import type { ProgressRead } from './types.js';
 
@@ -23,6 +24,7 @@ export interface DeadLetterReplayReconcilerOptions {
   /** The image of the replay Jobs: the operator's own. */
   image: string;
   brokers: string[];
+  kafkaAccess: ReplayKafkaAccess;
   /** A progress read that takes longer counts as failed, so a reconcile never hangs on Kafka. */
   progressReadTimeoutMs: number;
   recorder: EventRecorder;
@@ -58,6 +60,7 @@ export function deadLetterReplayReconciler(
           now: now(),
           image: options.image,
           brokers: options.brokers,
+          kafkaAccess: options.kafkaAccess,
         },
       );
       for (const step of decision.steps) {

@@ -2,6 +2,7 @@ import type { DeadLetterReplayStatus } from '../../api/deadletterreplay.js';
 import type { ObjectMeta } from '../../api/meta.js';
 import type { Counts } from '../../replay/progress.js';
 import type { EventNote } from '../../runtime/events.js';
+import type { ReplayKafkaAccess } from './kafka-access.js';
 
 /** A batch/v1 Job condition (Complete, Failed, SuccessCriteriaMet, ...). */
 export interface JobCondition {
@@ -44,6 +45,8 @@ export interface DecideContext {
   image: string;
   /** Kafka bootstrap brokers the Job connects to; empty when the operator has none. */
   brokers: string[];
+  /** The operator's Kafka TLS/SASL settings and the Secrets behind their files, for the Job's pod. */
+  kafkaAccess: ReplayKafkaAccess;
 }
 
 export type Step = { type: 'createJob'; job: ReplayJob };
