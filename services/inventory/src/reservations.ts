@@ -82,7 +82,7 @@ export async function reserveOrder(flow: FlowContext, orderId: string, lines: Li
   await insertReservation(tx, reservation);
   locked.setReservation(reservation);
   emit('ecom.inventory.stock-reserved.v1', { orderId, reservationId, items: [first, ...rest] }, context);
-  log.info({ orderId, reservationId, items }, 'stock reserved');
+  log.debug({ orderId, reservationId, items }, 'stock reserved');
 
   const early = earlyInput(signals);
   if (early) await step(flow, reservation, early);
@@ -102,7 +102,7 @@ function earlyInput(signals: OrderSignals): ReservationInput | undefined {
 export async function applyToOrder(flow: FlowContext, orderId: string, input: ReservationInput): Promise<void> {
   const reservation = flow.locked.reservations.get(orderId);
   if (!reservation) {
-    flow.log.info({ orderId, input }, 'no reservation for the order yet; outcome stored for when it is reserved');
+    flow.log.debug({ orderId, input }, 'no reservation for the order yet; outcome stored for when it is reserved');
     return;
   }
   await step(flow, reservation, input);
@@ -113,7 +113,7 @@ async function step(flow: FlowContext, reservation: ReservationRow, input: Reser
   const { orderId, reservationId, items } = reservation;
   const next = reservationStep(reservation.status, input);
   if (next.kind === 'none') {
-    log.info({ orderId, status: reservation.status, input }, `reservation unchanged: ${next.why}`);
+    log.debug({ orderId, status: reservation.status, input }, `reservation unchanged: ${next.why}`);
     return;
   }
   await writeLocked(
@@ -138,5 +138,5 @@ async function step(flow: FlowContext, reservation: ReservationRow, input: Reser
   await setReservationStatus(tx, orderId, next.to, reason);
   locked.setReservationStatus(orderId, next.to);
   if (reason) emit('ecom.inventory.stock-released.v1', { orderId, reservationId, items, reason }, context);
-  log.info({ orderId, reservationId, from: next.from, to: next.to }, 'reservation moved');
+  log.debug({ orderId, reservationId, from: next.from, to: next.to }, 'reservation moved');
 }

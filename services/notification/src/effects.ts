@@ -17,7 +17,7 @@ export function notificationEffects(sender: NotificationSender): EffectHandlers 
       if (!outcome.ok) throw outcome.error;
       await markSent(tx, payload.notificationId);
       emit('ecom.notification.sent.v1', sentEvent(payload, sender.channel));
-      log.info(
+      log.debug(
         { notificationId: payload.notificationId, orderId: payload.orderId, template: payload.template },
         'notification sent',
       );

@@ -47,13 +47,10 @@ export function notificationHandlers(sender: NotificationSender): Handlers {
       return;
     }
     emit('ecom.notification.sent.v1', sentEvent(outgoing, sender.channel));
+    // The local channel's send is its own log line: no second line saying it was sent.
     onCommit(() => {
       sender.send(outgoing).catch((error: unknown) => log.error({ err: error }, 'local notification send failed'));
     });
-    log.info(
-      { notificationId: outgoing.notificationId, orderId: outgoing.orderId, template: outgoing.template },
-      'notification sent',
-    );
   };
 
   return Object.fromEntries(CUSTOMER_FACING_TYPES.map((type) => [type, notify])) as Handlers;

@@ -48,9 +48,9 @@ export function orderHandlers(deps: ServiceDeps): Handlers {
       );
     }
     if (step.transitions.length > 0) {
-      ctx.log.info({ orderId, transitions: step.transitions.map((t) => `${t.from}>${t.to}`) }, 'order status changed');
+      ctx.log.debug({ orderId, transitions: step.transitions.map((t) => `${t.from}>${t.to}`) }, 'order status changed');
     } else if (step.note) {
-      ctx.log.info({ orderId, status: order.status, note: step.note }, 'order event recorded without status change');
+      ctx.log.debug({ orderId, status: order.status, note: step.note }, 'order event recorded without status change');
     }
   };
 

@@ -46,7 +46,7 @@ export function paymentEffects(deps: ServiceDeps<PaymentConfig>, gateway: Paymen
       const payment = await recordCharge(tx, payload.paymentId, result, (data) =>
         emit('ecom.payment.processed.v1', data),
       );
-      log.info({ orderId: payment.orderId, paymentId: payment.paymentId, status: payment.status }, 'order charged');
+      log.debug({ orderId: payment.orderId, paymentId: payment.paymentId, status: payment.status }, 'order charged');
       if (payment.cancelReason && (await scheduleRefundOnCancel(schedule, payment, payment.cancelReason))) {
         log.info({ orderId: payment.orderId }, 'order was cancelled while charging; refund scheduled');
       }

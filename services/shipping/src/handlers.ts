@@ -13,12 +13,12 @@ export function shippingHandlers(deps: ServiceDeps<ShippingConfig>): Handlers {
       if (status !== 'CONFIRMED') return;
       const outcome = await createShipment(tx, emit, causedBy(event), rules, { orderId, customerId });
       if (outcome.kind === 'created') {
-        log.info(
+        log.debug(
           { orderId, shipmentId: outcome.shipment.shipmentId, carrier: outcome.shipment.carrier },
           'shipment created',
         );
       } else if (outcome.kind === 'exists') {
-        log.info({ orderId }, 'order already has a shipment; CONFIRMED ignored');
+        log.debug({ orderId }, 'order already has a shipment; CONFIRMED ignored');
       } else {
         log.info({ orderId, reason: outcome.reason }, 'order was cancelled; no shipment');
       }

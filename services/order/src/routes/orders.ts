@@ -118,7 +118,7 @@ export async function orderRoutes(app: FastifyInstance, { deps }: { deps: Servic
         return { created: stored, response: await storeResponse({ tx, onCommit }, reply, 201, stored, { location }) };
       });
       metrics.transitions.inc({ status: 'CREATED' });
-      request.log.info({ orderId, totalAmount: created.totalAmount, currency: created.currency }, 'order created');
+      request.log.debug({ orderId, totalAmount: created.totalAmount, currency: created.currency }, 'order created');
       return sendResponse(reply, response);
     },
   );
