@@ -6,6 +6,7 @@ import { readTopic, startTestService, type TestService } from '@ecom/kit/testing
 import type { NotificationSent } from '@ecom/schemas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NotificationConfig, notificationService } from './service.js';
+import { claimNotifications } from './store.js';
 
 let running: TestService<NotificationConfig>;
 
@@ -74,5 +75,56 @@ describe('notifications through the log channel', () => {
       template: 'order-confirmed',
       sourceEventId: confirmed.id,
     });
+  });
+
+  it('are claimed for a whole slice with one statement: one row per event, in one transaction; a claimed event never again', async () => {
+    const orderId = randomUUID();
+    const customerId = `cust-${randomUUID().slice(0, 8)}`;
+    const order = { orderId, customerId, totalAmount: '9.00', currency: 'EUR' };
+    const context = { correlationId: orderId };
+    // One order's events, one key, one produce: one fetched batch, one slice.
+    const updated = (status: 'CONFIRMED' | 'SHIPPED', previousStatus: 'CREATED' | 'CONFIRMED') =>
+      createEvent('test', 'ecom.order.updated.v1', { ...order, status, previousStatus, updateReason: 'test' }, context);
+    const events = [
+      updated('CONFIRMED', 'CREATED'),
+      updated('SHIPPED', 'CONFIRMED'),
+      createEvent(
+        'test',
+        'ecom.order.cancelled.v1',
+        { ...order, cancellationReason: 'CUSTOMER_REQUEST', refundRequired: true },
+        context,
+      ),
+    ];
+    await running.publish(...events);
+    await running.handled(...events);
+    const { rows } = await running.deps.db.query<{ source_event_id: string; status: string; tx: string }>(
+      'SELECT source_event_id, status, xmin::text AS tx FROM notifications WHERE order_id = $1',
+      [orderId],
+    );
+    expect(rows.map((r) => r.source_event_id).sort()).toEqual(events.map((e) => e.id).sort());
+    expect(rows.every((r) => r.status === 'SENT')).toBe(true);
+    expect(new Set(rows.map((r) => r.tx)).size, 'one transaction for the slice').toBe(1);
+
+    // A claim that repeats one of them (a replay under a new inbox, a second writer) gets only the new one.
+    const again = {
+      notificationId: randomUUID(),
+      customerId,
+      orderId,
+      channel: 'LOG' as const,
+      template: 't',
+      message: 'm',
+    };
+    const fresh = `fresh-${randomUUID()}`;
+    const claimed = await running.deps.db.transaction((tx) =>
+      claimNotifications(
+        tx,
+        [
+          { ...again, sourceEventId: events[1]?.id ?? '', sourceEventType: 'ecom.order.updated.v1' },
+          { ...again, notificationId: randomUUID(), sourceEventId: fresh, sourceEventType: 'ecom.order.updated.v1' },
+        ],
+        'SENT',
+      ),
+    );
+    expect([...claimed]).toEqual([fresh]);
   });
 });

@@ -54,35 +54,43 @@ function fromRow(r: Row): Notification {
 }
 
 /**
- * Claims the source event: inserts its row, PENDING (an external send, still to come) or SENT (a
- * local channel's: announced in this transaction, sent once it commits), or returns false when a
- * row for this source event already exists. A concurrent claim of the same event waits on the
- * unique index until the first transaction ends, so at most one transaction ever goes on to send.
+ * Claims source events: inserts one row per notification, PENDING (an external send, still to
+ * come) or SENT (a local channel's: announced in this transaction, sent once it commits), in one
+ * statement, and returns the source event ids it inserted; one that already has a row is left out.
+ * A concurrent claim of the same event waits on the unique index until the first transaction
+ * ends, so at most one transaction ever goes on to send; rows go in source_event_id order, so two
+ * claims of overlapping events wait in one direction only.
  */
-export async function claimNotification(
+export async function claimNotifications(
   tx: Queryable,
-  n: NewNotification,
+  notifications: readonly NewNotification[],
   status: Notification['status'],
-): Promise<boolean> {
-  const { rowCount } = await tx.query(
+): Promise<Set<string>> {
+  if (notifications.length === 0) return new Set();
+  const column = <K extends keyof NewNotification>(key: K) => notifications.map((n) => n[key]);
+  const { rows } = await tx.query<{ source_event_id: string }>(
     `INSERT INTO notifications
        (notification_id, source_event_id, source_event_type, customer_id, order_id, channel, template, message, status,
         sent_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text, CASE WHEN $9::text = 'SENT' THEN clock_timestamp() END)
-     ON CONFLICT (source_event_id) DO NOTHING`,
+     SELECT n.*, $9::text, CASE WHEN $9::text = 'SENT' THEN clock_timestamp() END
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[])
+       AS n (notification_id, source_event_id, source_event_type, customer_id, order_id, channel, template, message)
+     ORDER BY n.source_event_id
+     ON CONFLICT (source_event_id) DO NOTHING
+     RETURNING source_event_id`,
     [
-      n.notificationId,
-      n.sourceEventId,
-      n.sourceEventType,
-      n.customerId,
-      n.orderId,
-      n.channel,
-      n.template,
-      n.message,
+      column('notificationId'),
+      column('sourceEventId'),
+      column('sourceEventType'),
+      column('customerId'),
+      column('orderId'),
+      column('channel'),
+      column('template'),
+      column('message'),
       status,
     ],
   );
-  return rowCount === 1;
+  return new Set(rows.map((r) => r.source_event_id));
 }
 
 export async function markSent(tx: Queryable, notificationId: string): Promise<void> {

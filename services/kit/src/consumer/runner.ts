@@ -51,6 +51,11 @@ export type Handlers = { [T in EventType]?: (event: Event<T>, ctx: HandlerContex
 export interface BatchContext {
   tx: Queryable;
   emit<T extends EventType>(type: T, data: EventPayloads[T], context: EventContext): Event<T>;
+  /**
+   * The context of an event caused by `event` (one of the slice's): its correlation, and its
+   * record's `process` span as the parent, as a per-event handler's emits get by default.
+   */
+  causeOf(event: Event): EventContext;
   onCommit(effect: () => void): void;
   log: Logger;
 }
@@ -414,12 +419,18 @@ async function handleBatch(
 ): Promise<void> {
   if (items.length === 0) return;
   // One call handles them all: each record still gets its own `process` span, none of them active
-  // (events the handler emits name their cause explicitly and become children of its traceparent).
+  // (events the handler emits name their cause explicitly, causeOf making them its span's children).
   const spans = items.map((item) => startProcessSpan(options.groupId, processedRecord(item)));
+  const spanOf = new Map(items.map((item, i) => [item.event.id, spans[i]]));
+  const causeOf = (event: Event): EventContext => {
+    const cause = causedBy(event);
+    const span = spanOf.get(event.id);
+    return { ...cause, traceparent: (span && traceparentOf(span)) ?? cause.traceparent };
+  };
   try {
     await handler.handle(
       items.map((i) => i.event),
-      { tx, emit: pending.emit, onCommit: pending.onCommit, log: options.logger },
+      { tx, emit: pending.emit, causeOf, onCommit: pending.onCommit, log: options.logger },
     );
   } catch (error) {
     for (const span of spans) failSpan(span, error);
