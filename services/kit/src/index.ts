@@ -9,6 +9,7 @@ export {
   retryDelayMs,
 } from './consumer/dead-letter.js';
 export {
+  type AfterBatch,
   type BatchContext,
   type BatchHandler,
   type BeforeBatch,

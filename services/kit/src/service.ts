@@ -8,6 +8,7 @@ import { configOrExit } from './config/exit.js';
 import { kafkaSecurity } from './config/kafka-security.js';
 import { type ConfigOf, type ConfigSpec, parseConfig } from './config/parse.js';
 import {
+  type AfterBatch,
   type BatchHandler,
   type BeforeBatch,
   type Handlers,
@@ -76,6 +77,8 @@ export interface ServiceDefinition<S extends ConfigSpec> {
     handlers(deps: ServiceDeps<ConfigOf<S> & BaseConfig>): Handlers | BatchHandler;
     /** Takes a batch's row locks up front, in one order (see BeforeBatch). */
     beforeBatch?: BeforeBatch;
+    /** Bookkeeping for all of a slice's handled events at once (see AfterBatch). */
+    afterBatch?: AfterBatch;
     concurrency?: number;
   };
   /**
@@ -227,6 +230,7 @@ export async function startService<S extends ConfigSpec>(
       topics: definition.consumer.topics,
       handlers: definition.consumer.handlers(deps),
       ...(definition.consumer.beforeBatch ? { beforeBatch: definition.consumer.beforeBatch } : {}),
+      ...(definition.consumer.afterBatch ? { afterBatch: definition.consumer.afterBatch } : {}),
       kafka,
       db,
       codec,

@@ -1,6 +1,6 @@
 import type { Event, HandlerContext, Handlers, ServiceDeps } from '@ecom/kit';
 import type { EventType, PaymentProcessed } from '@ecom/schemas';
-import { closingAnsweredDeadLetters } from './dead-letters/answered.js';
+import { withAnswersOnly } from './dead-letters/answered.js';
 import { orderMetrics } from './metrics.js';
 import { lockOrder, recordRefund } from './store.js';
 import { applyInput, capturesTotal, type OrderEmitter, type OrderInput } from './workflow.js';
@@ -11,7 +11,7 @@ import { applyInput, capturesTotal, type OrderEmitter, type OrderInput } from '.
  * processed concurrently). Events for orders this service does not know are logged and skipped:
  * every order exists here before any event about it can be published (outbox after commit), so
  * such an event belongs to another environment or a test, and retrying it would never help.
- * Each handled event also closes the order dead letters it answers (dead-letters/answered.ts).
+ * Each handled slice also closes the order dead letters its events answer (dead-letters/answered.ts).
  */
 export function orderHandlers(deps: ServiceDeps): Handlers {
   const metrics = orderMetrics(deps.registry);
@@ -117,7 +117,7 @@ export function orderHandlers(deps: ServiceDeps): Handlers {
       ctx.log.info({ orderId: data.orderId, refundId: data.refundId, amount: data.amount, added }, 'refund recorded');
     },
   };
-  return closingAnsweredDeadLetters(handlers, deps.service);
+  return withAnswersOnly(handlers);
 }
 
 /** A completed payment counts only as the capture it is, checked against the order's total. */

@@ -1,5 +1,6 @@
 import { type BaseConfig, baseSettings, type ConfigOf, int, type ServiceDefinition } from '@ecom/kit';
 import { lockBatchOrders } from './batch-locks.js';
+import { closingAnsweredDeadLetters } from './dead-letters/answered.js';
 import { startDeadLetterWatch } from './dead-letters/watcher.js';
 import { startDeadlineWorker } from './deadline.js';
 import { orderHandlers } from './handlers.js';
@@ -34,6 +35,8 @@ export const orderService: ServiceDefinition<typeof settings> = {
     topics: ['ecom.payments', 'ecom.inventory', 'ecom.shipments'],
     handlers: (deps) => orderHandlers(deps),
     beforeBatch: lockBatchOrders,
+    // The service's consumer group is its name.
+    afterBatch: closingAnsweredDeadLetters('order'),
   },
   routes: async (app, deps) => {
     await app.register(orderRoutes, { deps });

@@ -77,7 +77,7 @@ interface Harness {
 
 async function harness(
   handlers: Handlers | BatchHandler,
-  extra: Partial<Pick<ConsumerOptions, 'faults' | 'maxBatchRecords'>> = {},
+  extra: Partial<Pick<ConsumerOptions, 'faults' | 'maxBatchRecords' | 'afterBatch'>> = {},
 ): Promise<Harness> {
   const topic = uniqueName('test.orders');
   const group = uniqueName('group');
@@ -281,6 +281,69 @@ describe('consumer runner on the real broker and PostgreSQL', () => {
     expect(await effectsOf((good[0] as Event<'ecom.order.created.v1'>).data.orderId)).toBe(1);
     const [letter] = await deadLettersOf(poison.id);
     expect(letter?.headers).toMatchObject({ dlq_error_class: 'TypeError', dlq_attempts: '3' });
+  });
+
+  it('runs afterBatch once per slice, after its handlers, in its transaction, with the events they handled', async () => {
+    const seen: string[][] = [];
+    const poison = orderCreated();
+    const h = await harness(
+      {
+        'ecom.order.created.v1': async (event, { tx }) => {
+          if (event.id === poison.id) throw new TypeError('cannot process this order');
+          await tx.query('INSERT INTO test_effects (order_id, ce_id) VALUES ($1, $2)', [event.data.orderId, event.id]);
+        },
+      },
+      {
+        afterBatch: async (events, tx) => {
+          // After the handlers and in their transaction: their uncommitted rows are visible.
+          const { rows } = await tx.query<{ ce_id: string }>('SELECT ce_id FROM test_effects WHERE ce_id = ANY($1)', [
+            events.map((e) => e.id),
+          ]);
+          seen.push(events.map((e) => e.id));
+          await tx.query('INSERT INTO test_effects (order_id, ce_id) SELECT $1, unnest($2::text[])', [
+            'after-batch',
+            rows.map((r) => r.ce_id),
+          ]);
+        },
+      },
+    );
+    const good = [orderCreated(), orderCreated(), orderCreated()];
+    // An event of a type the group ignores is not among them.
+    const ignored = createEvent(
+      'test',
+      'ecom.order.updated.v1',
+      {
+        orderId: randomUUID(),
+        customerId: 'c-1',
+        status: 'CONFIRMED',
+        previousStatus: 'CREATED',
+        updateReason: 'test',
+        totalAmount: '5.00',
+        currency: 'EUR',
+      },
+      { correlationId: randomUUID() },
+    );
+    await h.publish([...good, ignored].map((e) => codec.encode(e)));
+    await h.caughtUp();
+    expect(seen).toEqual([good.map((e) => e.id)]);
+    const marked = async (ids: string[]) =>
+      (
+        await db.query<{ ce_id: string }>(
+          "SELECT ce_id FROM test_effects WHERE order_id = 'after-batch' AND ce_id = ANY($1)",
+          [ids],
+        )
+      ).rows.map((r) => r.ce_id);
+    expect((await marked(good.map((e) => e.id))).sort()).toEqual(good.map((e) => e.id).sort());
+
+    // A failing slice is rolled back and redone one event per transaction: afterBatch sees each
+    // good event alone, and never the poison.
+    seen.length = 0;
+    const next = [orderCreated(), poison, orderCreated()];
+    await h.publish(next.map((e) => codec.encode(e)));
+    await h.caughtUp();
+    const goodNext = [next[0]?.id ?? '', next[2]?.id ?? ''];
+    expect(seen).toEqual([[goodNext[0]], [goodNext[1]]]);
+    expect((await marked(goodNext)).sort()).toEqual([...goodNext].sort());
   });
 
   it('emits caused events through the outbox with correlation and causation ids', async () => {

@@ -79,6 +79,12 @@ export interface BatchHandler {
  */
 export type BeforeBatch = (events: Event[], tx: Queryable) => Promise<void>;
 
+/**
+ * Runs last in a batch's transaction, after every handler, with the events they handled: the place
+ * for bookkeeping every event needs alike, done for the whole slice in one statement.
+ */
+export type AfterBatch = (events: Event[], tx: Queryable) => Promise<void>;
+
 export interface ConsumerOptions {
   service: string;
   groupId: string;
@@ -86,6 +92,7 @@ export interface ConsumerOptions {
   /** Per event, or for the whole slice at once (a BatchHandler). */
   handlers: Handlers | BatchHandler;
   beforeBatch?: BeforeBatch;
+  afterBatch?: AfterBatch;
   kafka: KafkaOptions;
   db: Db;
   codec: EventCodec;
@@ -331,6 +338,12 @@ async function runInOneTransaction(items: Item[], options: ConsumerOptions): Pro
       }
     }
     handled = toHandle.length;
+    if (options.afterBatch && toHandle.length > 0) {
+      await options.afterBatch(
+        toHandle.map((i) => i.event),
+        tx,
+      );
+    }
     await insertOutbox(tx, pending.records);
   });
   pending.committed();

@@ -63,21 +63,19 @@ async function close(tx: Queryable, at: Position, resolution: 'PROCESSED' | 'FAI
 }
 
 /**
- * Closes the dead letters an event shows were processed after all: those of the event it answers
- * (its causation) in the group of the service that sent it, and those of the event itself in this
- * service's own group. Returns how many it closed.
+ * Closes the open dead letters of these events in these groups (each a ce_id and the consumer
+ * group that dead-lettered it) as PROCESSED, in one statement. Returns how many it closed.
  */
 export async function closeAnswered(
   tx: Queryable,
-  event: { id: string; causationId?: string },
-  answeredBy: string | undefined,
-  ownGroup: string,
+  answers: ReadonlyArray<{ ceId: string; group: string }>,
 ): Promise<number> {
+  if (answers.length === 0) return 0;
   const { rowCount } = await tx.query(
     `UPDATE order_dead_letters SET resolved_at = clock_timestamp(), resolution = 'PROCESSED'
      WHERE resolved_at IS NULL
-       AND ((ce_id = $1 AND consumer_group = $2) OR (ce_id = $3 AND consumer_group = $4))`,
-    [event.causationId ?? null, answeredBy ?? null, event.id, ownGroup],
+       AND (ce_id, consumer_group) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    [answers.map((a) => a.ceId), answers.map((a) => a.group)],
   );
   return rowCount ?? 0;
 }
