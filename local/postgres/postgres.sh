@@ -160,6 +160,14 @@ init_cluster() {
   echo "include_if_exists = 'ecom-local.conf'" | as_pg tee -a "$data_dir/postgresql.conf" >/dev/null
 }
 
+# Statement counters for npm run bench:saga (statements and their time per order), a small cost;
+# only where the contrib module is installed (a server that cannot load it would not start).
+stat_statements_conf() {
+  if [[ -f "$bin_dir/../lib/pg_stat_statements.so" ]]; then
+    printf '%s\n' "shared_preload_libraries = 'pg_stat_statements'" 'pg_stat_statements.track = top'
+  fi
+}
+
 # Rewritten on every start so PG_PORT changes apply without a new initdb.
 write_local_conf() {
   local sockets="$socket_dir"
@@ -177,6 +185,7 @@ max_connections = 200
 synchronous_commit = off
 # Tests run many short queries; JIT compilation only adds latency to them.
 jit = off
+$(stat_statements_conf)
 log_line_prefix = '%m [%p] %d '
 EOF
 }

@@ -122,6 +122,10 @@ function printPhase(p: PhaseFigures): void {
       `    orders: ${p.orders.accepted} accepted (${fmt(p.orders.acceptedPerSec)}/s${p.orders.droppedIterations > 0 ? `; k6 dropped ${p.orders.droppedIterations}, no VU free` : ''}${p.orders.rejected > 0 ? `; ${p.orders.rejected} refused or timed out` : ''}), ${p.orders.shipped} SHIPPED (${fmt(p.orders.completedPerSec)}/s), ${p.orders.cancelled} cancelled, ${p.orders.notShipped} not shipped; drain ${fmt(p.window.drainSeconds)} s`,
       `    CPU per shipped order: ${fmt(p.cpu.perOrderMs, 2)} ms machine-wide without k6 (k6 itself ${fmt(p.cpu.loadGeneratorMs / 1000, 1)} s), stack ${fmt(p.cpu.trackedPerOrderMs, 2)} ms: ${procs}`,
       `    HTTP p50 ${ms(p.httpMs.p50)} p95 ${ms(p.httpMs.p95)} p99 ${ms(p.httpMs.p99)}; created→CONFIRMED p50 ${ms(p.sagaMs.confirmed.p50)} p99 ${ms(p.sagaMs.confirmed.p99)}; created→SHIPPED p50 ${ms(p.sagaMs.shipped.p50)} p99 ${ms(p.sagaMs.shipped.p99)}`,
+      `    PostgreSQL per shipped order: ${fmt(p.database.transactionsPerOrder)} transactions, ${fmt(p.database.statementsPerOrder)} statements, ${fmt(p.database.execMsPerOrder, 2)} ms executing (top: ${p.database.top
+        .slice(0, 3)
+        .map((t) => `${t.query.slice(0, 40)}… ${fmt(t.execMsPerOrder, 2)} ms`)
+        .join('; ')})`,
       `    deadlocks ${p.deadlocks.serverLog ?? p.deadlocks.pgStatDatabase}, dead letters ${p.deadLetters}`,
       ...p.warnings.map((w) => `    warning: ${w}`),
     ].join('\n'),

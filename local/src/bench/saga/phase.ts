@@ -15,6 +15,7 @@ import {
   type Tracked,
   untrackedCpu,
 } from './cpu.js';
+import { type DbWork, dbWork } from './db-work.js';
 import { type K6Load, runK6 } from './k6.js';
 import type { StackProbe } from './probe.js';
 import {
@@ -202,6 +203,8 @@ export interface PhaseFigures {
   };
   memory: Record<string, MemoryFigures>;
   deadlocks: { pgStatDatabase: number; serverLog: number | null };
+  /** PostgreSQL's transactions and statements per shipped order, over the window. */
+  database: DbWork;
   deadLetters: number;
   k6: { exitCode: number; thresholdsOk: boolean };
   warnings: string[];
@@ -275,6 +278,7 @@ export async function runPhase(ctx: PhaseContext, spec: PhaseSpec): Promise<Phas
   const dlqStart = await ctx.probe.deadLetterEnd();
   const deadlocksStart = await ctx.probe.deadlocks();
   const logOffset = ctx.probe.logOffset();
+  const dbStart = await ctx.probe.dbCounters();
   const start = snapshot(all);
   const startPss = pssOf(start);
   // The order service stamps created_at itself; a margin keeps clock rounding from losing the first orders.
@@ -300,6 +304,7 @@ export async function runPhase(ctx: PhaseContext, spec: PhaseSpec): Promise<Phas
   const shippedAt = Date.now();
   const lagAtEnd = pending === 0 ? await waitQuiet(ctx, 15_000) : await ctx.probe.lag();
   const end = snapshot(all);
+  const dbEnd = await ctx.probe.dbCounters();
 
   // Outside the window from here on.
   const sagaHistogram = await histogramSaga(metricsBefore, await orderMetrics());
@@ -363,6 +368,7 @@ export async function runPhase(ctx: PhaseContext, spec: PhaseSpec): Promise<Phas
       pgStatDatabase: (await ctx.probe.deadlocks()) - deadlocksStart,
       serverLog: ctx.probe.loggedDeadlocks(logOffset),
     },
+    database: dbWork(dbStart, dbEnd, shippedCount),
     deadLetters,
     k6: { exitCode: k6.exitCode, thresholdsOk: k6.figures.thresholdsOk },
     warnings,

@@ -1,6 +1,6 @@
 // What the benchmark asks the stack while it measures: orders of a phase still on their way to
-// SHIPPED, the sagas' timestamps, PostgreSQL's deadlock count, the dead-letter topic's end and the
-// consumer groups' lag. Cheap queries only: they run inside the measured window.
+// SHIPPED, the sagas' timestamps, PostgreSQL's deadlock count and statement counters, the
+// dead-letter topic's end and the consumer groups' lag. Cheap queries only: they run inside the measured window.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import {
   createLogger,
@@ -11,6 +11,7 @@ import {
   type SessionDb,
   type TopicAdmin,
 } from '@ecom/kit';
+import type { DbCounters } from './db-work.js';
 import { SERVICE_PORTS } from './stack.js';
 
 export interface SagaRow {
@@ -74,6 +75,36 @@ export class StackProbe {
       'SELECT deadlocks::int AS n FROM pg_stat_database WHERE datname = current_database()',
     );
     return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Transactions of the platform's database and, if pg_stat_statements is loaded, every
+   * statement's counters (all roles: each service connects as its own). The extension is created
+   * on first use; without the library preloaded the statements are null.
+   */
+  async dbCounters(): Promise<DbCounters> {
+    const { rows } = await this.db.query<{ n: string }>(
+      'SELECT (xact_commit + xact_rollback)::text AS n FROM pg_stat_database WHERE datname = current_database()',
+    );
+    const transactions = Number(rows[0]?.n ?? 0);
+    try {
+      await this.db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      const stats = await this.db.query<{ id: string; query: string; calls: string; exec_ms: number; rows: string }>(
+        `SELECT queryid::text || ':' || userid::text AS id, query, calls::text, total_exec_time AS exec_ms, rows::text
+           FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      const statements = stats.rows.map((r) => ({
+        id: r.id,
+        query: r.query,
+        calls: Number(r.calls),
+        execMs: Number(r.exec_ms),
+        rows: Number(r.rows),
+      }));
+      return { transactions, statements };
+    } catch {
+      // Not preloaded (a PostgreSQL started before postgres.sh preloaded it, or another server).
+      return { transactions, statements: null };
+    }
   }
 
   /** Size of the server log now: the start of a phase's slice of it. */
