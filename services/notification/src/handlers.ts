@@ -20,16 +20,9 @@ function notificationOf(event: Event, sender: NotificationSender): OrderNotifica
   };
 }
 
-function outgoingOf(n: OrderNotification): OutgoingNotification {
-  return {
-    notificationId: n.notificationId,
-    customerId: n.customerId,
-    orderId: n.orderId,
-    template: n.template,
-    message: n.message,
-    sourceEventId: n.sourceEventId,
-    sourceEventType: n.sourceEventType,
-  };
+/** What goes out, and what NotificationSent says: the notification without its channel. */
+function outgoingOf({ channel: _, ...outgoing }: OrderNotification): OutgoingNotification {
+  return outgoing;
 }
 
 /**
