@@ -205,6 +205,8 @@ export interface PhaseFigures {
   deadlocks: { pgStatDatabase: number; serverLog: number | null };
   /** PostgreSQL's transactions and statements per shipped order, over the window. */
   database: DbWork;
+  /** Each table's rows and bytes (with indexes) at the phase's start and end. */
+  tables: Record<string, { start: { rows: number; bytes: number }; end: { rows: number; bytes: number } }>;
   deadLetters: number;
   k6: { exitCode: number; thresholdsOk: boolean };
   warnings: string[];
@@ -279,6 +281,7 @@ export async function runPhase(ctx: PhaseContext, spec: PhaseSpec): Promise<Phas
   const deadlocksStart = await ctx.probe.deadlocks();
   const logOffset = ctx.probe.logOffset();
   const dbStart = await ctx.probe.dbCounters();
+  const tablesStart = await ctx.probe.tableSizes();
   const start = snapshot(all);
   const startPss = pssOf(start);
   // The order service stamps created_at itself; a margin keeps clock rounding from losing the first orders.
@@ -308,6 +311,13 @@ export async function runPhase(ctx: PhaseContext, spec: PhaseSpec): Promise<Phas
 
   // Outside the window from here on.
   const sagaHistogram = await histogramSaga(metricsBefore, await orderMetrics());
+  const tablesEnd = await ctx.probe.tableSizes();
+  const none = { rows: 0, bytes: 0 };
+  const tables = Object.fromEntries(
+    [...new Set([...Object.keys(tablesStart), ...Object.keys(tablesEnd)])]
+      .sort()
+      .map((name) => [name, { start: tablesStart[name] ?? none, end: tablesEnd[name] ?? none }]),
+  );
   const rows = await ctx.probe.sagas(customerPrefix, since);
   const shippedRows = rows.filter((r) => r.shippedAtMs !== null);
   const lastShipped = shippedRows.reduce((m, r) => Math.max(m, r.shippedAtMs ?? 0), k6End);
@@ -369,6 +379,7 @@ export async function runPhase(ctx: PhaseContext, spec: PhaseSpec): Promise<Phas
       serverLog: ctx.probe.loggedDeadlocks(logOffset),
     },
     database: dbWork(dbStart, dbEnd, shippedCount),
+    tables,
     deadLetters,
     k6: { exitCode: k6.exitCode, thresholdsOk: k6.figures.thresholdsOk },
     warnings,

@@ -107,6 +107,19 @@ export class StackProbe {
     }
   }
 
+  /**
+   * Every table of the platform's schemas: live rows (the statistics' estimate) and bytes with its
+   * indexes and TOAST. A phase records them at its start and end: what grows without bound.
+   */
+  async tableSizes(): Promise<Record<string, { rows: number; bytes: number }>> {
+    const { rows } = await this.db.query<{ name: string; live: string; bytes: string }>(
+      `SELECT schemaname || '.' || relname AS name, n_live_tup::text AS live,
+              pg_total_relation_size(relid)::text AS bytes
+         FROM pg_stat_user_tables ORDER BY 1`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, { rows: Number(r.live), bytes: Number(r.bytes) }]));
+  }
+
   /** Size of the server log now: the start of a phase's slice of it. */
   logOffset(): number | null {
     return this.pgLog ? statSync(this.pgLog).size : null;
