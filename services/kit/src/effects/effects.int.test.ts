@@ -146,4 +146,56 @@ describe('effects: external calls outside transactions, with an idempotency key'
       await healthy.stop();
     }
   });
+
+  it('records the outcomes of effects claimed together in one transaction; one that cannot be recorded does not hold back the others', async () => {
+    const provider = fakeProvider();
+    const base = handlers(provider);
+    const runner = runnerOf({
+      call: {
+        ...base.call,
+        record: async (outcome, ctx) => {
+          if (ctx.key.startsWith('k-bad')) throw new TypeError('this outcome cannot be stored');
+          await base.call?.record(outcome, ctx);
+        },
+      },
+    } as EffectHandlers);
+    const together = async (keys: string[]) => {
+      let kick = () => {};
+      await db.transaction(async (tx) => {
+        const scheduleIn = runner.scheduler(tx, { correlationId: keys[0] ?? '' }, (effect) => {
+          kick = effect;
+        });
+        for (const key of keys) await scheduleIn('call', key, {});
+      });
+      kick();
+    };
+    const recorded = async (keys: string[]) => {
+      const { rows } = await db.query<{ key: string; tx: string }>(
+        'SELECT key, xmin::text AS tx FROM outcomes WHERE key = ANY($1)',
+        [keys],
+      );
+      return rows;
+    };
+    runner.start();
+    try {
+      const good = ['k-together-1', 'k-together-2', 'k-together-3'];
+      await together(good);
+      await eventually(async () => ((await recorded(good)).length === 3 ? true : undefined), 'the three outcomes');
+      expect(new Set((await recorded(good)).map((r) => r.tx)).size, 'one transaction').toBe(1);
+
+      const mixed = ['k-mixed-1', 'k-bad-1', 'k-mixed-2'];
+      await together(mixed);
+      const kept = ['k-mixed-1', 'k-mixed-2'];
+      await eventually(async () => ((await recorded(kept)).length === 2 ? true : undefined), 'the two good outcomes');
+      expect(await recorded(['k-bad-1'])).toEqual([]);
+      // Each good call made once: recording alone reused the outcomes, it did not call again.
+      for (const key of [...good, ...kept])
+        expect(
+          provider.calls.filter((k) => k === key),
+          key,
+        ).toEqual([key]);
+    } finally {
+      await runner.stop();
+    }
+  });
 });

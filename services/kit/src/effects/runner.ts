@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventPayloads, EventType } from '@ecom/schemas';
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { isTransientError, jitteredBackoffMs } from '../db/transient.js';
 import type { Db, Queryable } from '../db/types.js';
@@ -11,7 +12,7 @@ import type { KitMetrics } from '../metrics.js';
 import type { OutboxRelay } from '../outbox/relay.js';
 import { insertOutbox } from '../outbox/store.js';
 import { PendingEvents } from '../outbox/writer.js';
-import { detached, inSpan, startEffectSpan } from '../telemetry/spans.js';
+import { detached, failSpan, startEffectSpan, withSpan } from '../telemetry/spans.js';
 import {
   type ClaimedEffect,
   claimDueEffects,
@@ -136,35 +137,56 @@ export class EffectRunner {
     }
   }
 
+  /**
+   * Claims due effects, performs them at once, and records the outcomes of a claim in one
+   * transaction (one commit and one outbox write for all of them); if that transaction fails for
+   * a reason other than a transient one, each outcome is recorded alone, so one bad record cannot
+   * hold back the others.
+   */
   private async drain(): Promise<void> {
     for (;;) {
       const claimed = await claimDueEffects(this.options.db, this.batchSize, this.leaseMs / 1000);
       if (claimed.length === 0) return;
-      await Promise.all(
-        claimed.map((effect) =>
-          inSpan(startEffectSpan(effect.kind, effect.context.traceparent, effect.context.correlationId), () =>
-            this.run(effect),
-          ),
-        ),
-      );
+      // Settled, not all: an effect that throws (an injected fault) must not drop the outcomes
+      // of calls the others made.
+      const settled = await Promise.allSettled(claimed.map((effect) => this.perform(effect)));
+      const done = settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
+      try {
+        if (done.length > 1) await this.recordTogether(done);
+        else for (const p of done) await this.record(p);
+      } finally {
+        for (const { span } of done) span.end();
+      }
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
       if (claimed.length < this.batchSize) return;
     }
   }
 
-  private async run(effect: ClaimedEffect): Promise<void> {
+  /** Calls the effect; undefined when there is nothing to record yet (rescheduled, or no handler). */
+  private async perform(effect: ClaimedEffect): Promise<Performed | undefined> {
     const { logger, faults = noFaults, metrics } = this.options;
+    const span = startEffectSpan(effect.kind, effect.context.traceparent, effect.context.correlationId);
     const handler = this.options.handlers[effect.kind];
     const log = logger.child({ effect: effect.kind, key: effect.key, attempt: effect.attempts });
     if (!handler) {
       log.error('no handler for this effect kind; left for a version that has one');
-      return;
+      span.end();
+      return undefined;
     }
     let outcome: EffectOutcome<unknown>;
-    faults.at('before-external-call');
+    try {
+      faults.at('before-external-call');
+    } catch (error) {
+      span.end();
+      throw error;
+    }
     try {
       outcome = {
         ok: true,
-        value: await handler.perform(effect.payload as never, { key: effect.key, attempt: effect.attempts, log }),
+        value: await withSpan(span, () =>
+          handler.perform(effect.payload as never, { key: effect.key, attempt: effect.attempts, log }),
+        ),
       };
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
@@ -175,55 +197,121 @@ export class EffectRunner {
         await rescheduleEffect(this.options.db, effect, delay, err.message).catch((e) =>
           log.warn({ err: e }, 'could not reschedule; the lease will expire and the call repeat'),
         );
-        return;
+        failSpan(span, err);
+        span.end();
+        return undefined;
       }
       log.error({ err }, 'external call failed for good; recording the failure');
       outcome = { ok: false, error: err, attempts: effect.attempts };
     }
     faults.at('after-external-call');
-    await this.record(effect, handler, outcome, log);
+    return { effect, handler, outcome, log, span };
   }
 
-  /** Records the outcome; a transient database error waits and tries again while the lease lasts. */
-  private async record(
-    effect: ClaimedEffect,
-    handler: EffectHandler<never, unknown>,
-    outcome: EffectOutcome<unknown>,
-    log: Logger,
-  ): Promise<void> {
-    const { db, service, codec, relay, metrics } = this.options;
+  /**
+   * Writes one outcome in `tx`: deletes the effect's row (false when another runner, whose lease
+   * followed ours, did so first) and lets the handler record it, under the effect's span.
+   */
+  private async write(tx: Queryable, p: Performed, pending: PendingEvents): Promise<boolean> {
+    const { effect, handler, outcome, log, span } = p;
+    if (!(await finishEffect(tx, effect))) return false;
+    await withSpan(span, () =>
+      handler.record(outcome, {
+        tx,
+        payload: effect.payload as never,
+        key: effect.key,
+        emit: (type, data) => pending.emit(type, data, effect.context),
+        schedule: this.scheduler(tx, effect.context, pending.onCommit),
+        log,
+      }),
+    );
+    return true;
+  }
+
+  /** Marks what a committed write did: metrics, the relay, a lost race in the log. */
+  private recorded(p: Performed, written: boolean): void {
+    if (!written) {
+      p.log.info('another runner recorded this effect (our lease ran out); outcome dropped');
+      return;
+    }
+    this.options.metrics.effectsDone.inc({ kind: p.effect.kind, outcome: p.outcome.ok ? 'ok' : 'failed' });
+  }
+
+  private async recordTogether(all: Performed[]): Promise<void> {
+    const { db, service, codec, relay } = this.options;
     const leaseEnds = Date.now() + this.leaseMs;
     for (let attempt = 1; ; attempt++) {
       const pending = new PendingEvents(service, codec);
       try {
-        const recorded = await db.transaction(async (tx) => {
-          if (!(await finishEffect(tx, effect))) return false;
-          await handler.record(outcome, {
-            tx,
-            payload: effect.payload as never,
-            key: effect.key,
-            emit: (type, data) => pending.emit(type, data, effect.context),
-            schedule: this.scheduler(tx, effect.context, pending.onCommit),
-            log,
-          });
+        const written = await db.transaction(async (tx) => {
+          const results: boolean[] = [];
+          for (const p of all) results.push(await this.write(tx, p, pending));
           await insertOutbox(tx, pending.records);
-          return true;
+          return results;
         });
-        if (!recorded) {
-          log.info('another runner recorded this effect (our lease ran out); outcome dropped');
+        pending.committed();
+        for (const [i, p] of all.entries()) this.recorded(p, written[i] === true);
+        if (pending.records.length > 0) relay.kick();
+        return;
+      } catch (error) {
+        if (isTransientError(error)) {
+          if (Date.now() <= leaseEnds) {
+            await sleep(jitteredBackoffMs(attempt, this.options.retryBaseMs, 5_000));
+            continue;
+          }
+          for (const p of all) failSpan(p.span, error);
+          this.options.logger.error(
+            { err: error, effects: all.length },
+            'could not record the effect outcomes; the calls repeat when the lease ends',
+          );
           return;
         }
+        this.options.logger.warn(
+          { err: error, effects: all.length },
+          'recording the outcomes together failed; recording each alone',
+        );
+        for (const p of all) await this.record(p);
+        return;
+      }
+    }
+  }
+
+  /** Records one outcome; a transient database error waits and tries again while the lease lasts. */
+  private async record(p: Performed): Promise<void> {
+    const { db, service, codec, relay } = this.options;
+    const leaseEnds = Date.now() + this.leaseMs;
+    for (let attempt = 1; ; attempt++) {
+      const pending = new PendingEvents(service, codec);
+      try {
+        // The whole transaction under the effect's span, as the one effect it records.
+        const written = await withSpan(p.span, () =>
+          db.transaction(async (tx) => {
+            const ok = await this.write(tx, p, pending);
+            await insertOutbox(tx, pending.records);
+            return ok;
+          }),
+        );
         pending.committed();
-        metrics.effectsDone.inc({ kind: effect.kind, outcome: outcome.ok ? 'ok' : 'failed' });
+        this.recorded(p, written);
         if (pending.records.length > 0) relay.kick();
         return;
       } catch (error) {
         if (!isTransientError(error) || Date.now() > leaseEnds) {
-          log.error({ err: error }, 'could not record the effect outcome; the call repeats when the lease ends');
+          failSpan(p.span, error);
+          p.log.error({ err: error }, 'could not record the effect outcome; the call repeats when the lease ends');
           return;
         }
         await sleep(jitteredBackoffMs(attempt, this.options.retryBaseMs, 5_000));
       }
     }
   }
+}
+
+/** A performed effect whose outcome is still to be recorded. */
+interface Performed {
+  effect: ClaimedEffect;
+  handler: EffectHandler<never, unknown>;
+  outcome: EffectOutcome<unknown>;
+  log: Logger;
+  span: Span;
 }

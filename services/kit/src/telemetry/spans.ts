@@ -142,6 +142,11 @@ export function startProcessSpan(group: string, record: ProcessedRecord): Span {
 }
 
 /** Runs `work` with `span` active (so pg queries, log lines and emitted events join it), then ends it. */
+/** Runs `work` with `span` active and leaves it open: its owner ends it. */
+export function withSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  return context.with(trace.setSpan(ROOT_CONTEXT, span), work);
+}
+
 export async function inSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
   try {
     return await context.with(trace.setSpan(ROOT_CONTEXT, span), work);
