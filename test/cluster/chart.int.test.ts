@@ -604,6 +604,8 @@ describe('charts/ecom on a real one-node cluster (local/cluster)', () => {
           // Kubernetes' own, in every namespace.
           'ConfigMap/kube-root-ca.crt',
           'ServiceAccount/default',
+          // The test's own, made with the namespace (auth.publicKeySecret names it): not the chart's.
+          'Secret/ecom-auth-public-key',
         ].sort(),
       );
       // The kept EventTopics still hold the operator's finalizer, and the operator is gone: deleting
