@@ -175,12 +175,7 @@ export class EffectRunner {
       return undefined;
     }
     let outcome: EffectOutcome<unknown>;
-    try {
-      faults.at('before-external-call');
-    } catch (error) {
-      span.end();
-      throw error;
-    }
+    faultAt(faults, 'before-external-call', span);
     try {
       outcome = {
         ok: true,
@@ -204,7 +199,7 @@ export class EffectRunner {
       log.error({ err }, 'external call failed for good; recording the failure');
       outcome = { ok: false, error: err, attempts: effect.attempts };
     }
-    faults.at('after-external-call');
+    faultAt(faults, 'after-external-call', span);
     return { effect, handler, outcome, log, span };
   }
 
@@ -228,7 +223,7 @@ export class EffectRunner {
     return true;
   }
 
-  /** Marks what a committed write did: metrics, the relay, a lost race in the log. */
+  /** Counts a committed write, or logs the race it lost. */
   private recorded(p: Performed, written: boolean): void {
     if (!written) {
       p.log.info('another runner recorded this effect (our lease ran out); outcome dropped');
@@ -304,6 +299,16 @@ export class EffectRunner {
         await sleep(jitteredBackoffMs(attempt, this.options.retryBaseMs, 5_000));
       }
     }
+  }
+}
+
+/** Fires a fault point; an injected fault ends the effect's span on its way up. */
+function faultAt(faults: Faults, point: Parameters<Faults['at']>[0], span: Span): void {
+  try {
+    faults.at(point);
+  } catch (error) {
+    span.end();
+    throw error;
   }
 }
 
