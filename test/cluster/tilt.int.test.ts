@@ -107,12 +107,20 @@ describe('tilt ci on the local cluster (context ecom-cluster)', () => {
         const s = state.get(m.Name);
         expect(s, `resource ${m.Name} in tilt's state`).toBeTruthy();
         expect(s?.updateStatus, `${m.Name} update`).toBe('ok');
-        // A consumer's ConsumerAutoscaler may have added a replica for the backlog the broker holds
-        // (values-local: up to 2) just as tilt ci ended: that pod is still starting (pending),
-        // while the replica tilt deployed is available.
-        const scaled = deployments.find((d) => d.metadata.name === `ecom-${m.Name}` && d.spec.replicas > 1);
-        const runtime = s?.runtimeStatus === 'pending' && scaled ? 'ok' : s?.runtimeStatus;
-        expect(['ok', 'not_applicable'], `${m.Name} runtime: ${s?.runtimeStatus}`).toContain(runtime);
+        expect(['ok', 'not_applicable', 'pending'], `${m.Name} runtime`).toContain(s?.runtimeStatus);
+      }
+      // tilt ci judged every workload healthy (above), but its snapshot at exit can show a pod not
+      // Ready for a moment (a readiness check missed on this busy 2-core machine, or a replica its
+      // ConsumerAutoscaler just added): such a Deployment must have every replica Ready again soon.
+      for (const m of manifests.filter((m) => state.get(m.Name)?.runtimeStatus === 'pending')) {
+        await eventually(
+          async () => {
+            const d = await cluster.get(['deployment', `ecom-${m.Name}`, '-n', NAMESPACE]);
+            return (d.status.readyReplicas ?? 0) >= d.spec.replicas ? true : undefined;
+          },
+          `every replica of ${m.Name} Ready again after tilt ci`,
+          120_000,
+        );
       }
       expect(deployments.map((d) => d.metadata.name).sort()).toEqual(
         [...SERVICE_NAMES, 'operator'].map((s) => `ecom-${s}`).sort(),
