@@ -152,8 +152,7 @@ export class EffectRunner {
       const settled = await Promise.allSettled(claimed.map((effect) => this.perform(effect)));
       const done = settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
       try {
-        if (done.length > 1) await this.recordTogether(done);
-        else for (const p of done) await this.record(p);
+        if (done.length > 0) await this.record(done);
       } finally {
         for (const { span } of done) span.end();
       }
@@ -232,71 +231,46 @@ export class EffectRunner {
     this.options.metrics.effectsDone.inc({ kind: p.effect.kind, outcome: p.outcome.ok ? 'ok' : 'failed' });
   }
 
-  private async recordTogether(all: Performed[]): Promise<void> {
-    const { db, service, codec, relay } = this.options;
+  /**
+   * Records outcomes in one transaction; a transient database error waits and tries again while
+   * the lease lasts. When several outcomes fail together for another reason, each is recorded
+   * alone, so one bad record cannot hold back the others.
+   */
+  private async record(group: Performed[]): Promise<void> {
+    const { db, service, codec, relay, logger } = this.options;
+    const [only] = group.length === 1 ? group : [];
+    const log = only ? only.log : logger.child({ effects: group.length });
     const leaseEnds = Date.now() + this.leaseMs;
     for (let attempt = 1; ; attempt++) {
       const pending = new PendingEvents(service, codec);
-      try {
-        const written = await db.transaction(async (tx) => {
-          const results: boolean[] = [];
-          for (const p of all) results.push(await this.write(tx, p, pending));
+      const transaction = () =>
+        db.transaction(async (tx) => {
+          const written: boolean[] = [];
+          for (const p of group) written.push(await this.write(tx, p, pending));
           await insertOutbox(tx, pending.records);
-          return results;
+          return written;
         });
-        pending.committed();
-        for (const [i, p] of all.entries()) this.recorded(p, written[i] === true);
-        if (pending.records.length > 0) relay.kick();
-        return;
-      } catch (error) {
-        if (isTransientError(error)) {
-          if (Date.now() <= leaseEnds) {
-            await sleep(jitteredBackoffMs(attempt, this.options.retryBaseMs, 5_000));
-            continue;
-          }
-          for (const p of all) failSpan(p.span, error);
-          this.options.logger.error(
-            { err: error, effects: all.length },
-            'could not record the effect outcomes; the calls repeat when the lease ends',
-          );
-          return;
-        }
-        this.options.logger.warn(
-          { err: error, effects: all.length },
-          'recording the outcomes together failed; recording each alone',
-        );
-        for (const p of all) await this.record(p);
-        return;
-      }
-    }
-  }
-
-  /** Records one outcome; a transient database error waits and tries again while the lease lasts. */
-  private async record(p: Performed): Promise<void> {
-    const { db, service, codec, relay } = this.options;
-    const leaseEnds = Date.now() + this.leaseMs;
-    for (let attempt = 1; ; attempt++) {
-      const pending = new PendingEvents(service, codec);
       try {
-        // The whole transaction under the effect's span, as the one effect it records.
-        const written = await withSpan(p.span, () =>
-          db.transaction(async (tx) => {
-            const ok = await this.write(tx, p, pending);
-            await insertOutbox(tx, pending.records);
-            return ok;
-          }),
-        );
+        // One outcome's whole transaction runs under its effect's span; several each write under theirs.
+        const written = await (only ? withSpan(only.span, transaction) : transaction());
         pending.committed();
-        this.recorded(p, written);
+        for (const [i, p] of group.entries()) this.recorded(p, written[i] === true);
         if (pending.records.length > 0) relay.kick();
         return;
       } catch (error) {
-        if (!isTransientError(error) || Date.now() > leaseEnds) {
-          failSpan(p.span, error);
-          p.log.error({ err: error }, 'could not record the effect outcome; the call repeats when the lease ends');
+        const transient = isTransientError(error);
+        if (transient && Date.now() <= leaseEnds) {
+          await sleep(jitteredBackoffMs(attempt, this.options.retryBaseMs, 5_000));
+          continue;
+        }
+        if (!transient && !only) {
+          log.warn({ err: error }, 'recording the outcomes together failed; recording each alone');
+          for (const p of group) await this.record([p]);
           return;
         }
-        await sleep(jitteredBackoffMs(attempt, this.options.retryBaseMs, 5_000));
+        for (const p of group) failSpan(p.span, error);
+        log.error({ err: error }, 'could not record the effect outcome; the call repeats when the lease ends');
+        return;
       }
     }
   }
