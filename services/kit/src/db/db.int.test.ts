@@ -2,6 +2,7 @@
 // DATABASE_URL) and against embedded PGlite: both must behave the same.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -340,6 +341,59 @@ describe('db on postgres: named prepared statements', () => {
 });
 
 // Needs no server: it dials a port where none listens.
+describe('db on postgres: pipelining', () => {
+  /**
+   * A TCP proxy to the test server that holds every answer back 50 ms and, while `recording`,
+   * lists the client's messages by type with 'answer' where an answer reached the client.
+   */
+  async function slowAnswersProxy() {
+    const target = new URL(testDatabaseUrl());
+    const log = { recording: false, events: [] as string[] };
+    let unread = Buffer.alloc(0);
+    const proxy = createServer((client) => {
+      const server = connect(Number(target.port || 5432), target.hostname);
+      client.on('data', (chunk) => {
+        if (log.recording) {
+          // Past the startup message every message is a type byte and an int32 length (itself included).
+          unread = Buffer.concat([unread, chunk]);
+          while (unread.length >= 5 && unread.length >= 1 + unread.readInt32BE(1)) {
+            log.events.push(String.fromCharCode(unread[0] as number));
+            unread = unread.subarray(1 + unread.readInt32BE(1));
+          }
+        }
+        server.write(chunk);
+      });
+      server.on('data', (chunk) =>
+        setTimeout(() => {
+          if (log.recording) log.events.push('answer');
+          client.write(chunk);
+        }, 50),
+      );
+      client.on('error', () => server.destroy());
+      server.on('error', () => client.destroy());
+      client.on('close', () => server.destroy());
+      server.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => proxy.close(resolve)));
+    const url = new URL(target);
+    url.host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    return { url: url.toString(), log };
+  }
+
+  it("writes a transaction's first statement without waiting for BEGIN's answer", async () => {
+    const { url, log } = await slowAnswersProxy();
+    const db = await track(await openDb({ url, schema: uniqueSchema(), poolSize: 1 }, logger));
+    log.recording = true;
+    const value = await db.transaction(async (tx) => (await tx.query<{ n: number }>('SELECT $1::int AS n', [7])).rows);
+    log.recording = false;
+    expect(value).toEqual([{ n: 7 }]);
+    // BEGIN is a simple query (Q); the statement's extended-protocol messages end with a Sync (S).
+    const beforeFirstAnswer = log.events.slice(0, log.events.indexOf('answer'));
+    expect(beforeFirstAnswer.filter((type) => type === 'Q' || type === 'S')).toEqual(['Q', 'S']);
+  });
+});
+
 describe('db on postgres: connection errors', () => {
   it('says which server it could not reach, without the password', async () => {
     await expect(openDb({ url: 'postgres://ecom:secret@127.0.0.1:1/ecom', schema: 'x' }, logger)).rejects.toThrow(

@@ -46,7 +46,12 @@ function runner(client: pg.Pool | pg.PoolClient, schema: string, names: Statemen
 /** Marks the checked-out client as unusable, so it is destroyed instead of returned to the pool. */
 type MarkBroken = (reason: Error) => void;
 
-/** BEGIN … COMMIT on one client; ROLLBACK and rethrow fn's own error when fn throws. */
+/**
+ * BEGIN … COMMIT on one client; ROLLBACK and rethrow fn's own error when fn throws. The pool's
+ * clients pipeline (openPostgres), so BEGIN is written without waiting for its answer and fn's
+ * first statement follows it at once: a transaction costs one round trip less. BEGIN on an idle
+ * connection fails only with the connection itself, and then nothing written after it runs either.
+ */
 async function inTransaction<T>(
   client: pg.PoolClient,
   schema: string,
@@ -55,21 +60,25 @@ async function inTransaction<T>(
   fn: (tx: ScriptRunner) => Promise<T>,
 ): Promise<T> {
   const tx = runner(client, schema, names);
-  try {
-    await tx.query('BEGIN');
-  } catch (error) {
-    markBroken(error as Error);
-    throw error;
-  }
+  const begun = tx.query('BEGIN').then(
+    () => undefined,
+    (error: unknown) => {
+      markBroken(error as Error);
+      return error;
+    },
+  );
   let result: T;
   try {
     result = await fn(tx);
   } catch (error) {
     // The caller wants fn's error, not the ROLLBACK's; a client whose ROLLBACK failed may still
     // be inside the transaction, so it must not serve anyone else.
+    await begun;
     await client.query('ROLLBACK').catch((rollbackError: unknown) => markBroken(rollbackError as Error));
     throw error;
   }
+  const beginError = await begun;
+  if (beginError) throw beginError;
   let commit: pg.QueryResult;
   try {
     commit = await client.query('COMMIT');
@@ -122,6 +131,9 @@ export async function openPostgres(options: PostgresOptions, logger: Logger): Pr
     application_name: `ecom-${schema}`,
     connectionTimeoutMillis: 10_000,
     types: pgTypeParsers,
+    // A statement is written without waiting for the answer to the one before it (inTransaction's
+    // BEGIN); each still has its own Sync, and in a transaction an error aborts the rest anyway.
+    pipeline: true,
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it kills the process.
   pool.on('error', (error) => logger.error({ err: error, schema }, 'idle PostgreSQL connection failed'));
