@@ -340,7 +340,6 @@ describe('db on postgres: named prepared statements', () => {
   });
 });
 
-// Needs no server: it dials a port where none listens.
 describe('db on postgres: pipelining', () => {
   /**
    * A TCP proxy to the test server that holds every answer back 50 ms and, while `recording`,
@@ -394,6 +393,7 @@ describe('db on postgres: pipelining', () => {
   });
 });
 
+// Needs no server: it dials a port where none listens.
 describe('db on postgres: connection errors', () => {
   it('says which server it could not reach, without the password', async () => {
     await expect(openDb({ url: 'postgres://ecom:secret@127.0.0.1:1/ecom', schema: 'x' }, logger)).rejects.toThrow(
