@@ -477,8 +477,11 @@ cmd_import() {
     [ -n "$ref" ] || fail "$a names no image (org.opencontainers.image.ref.name): rebuild it with images.sh"
     step "import: $ref ($(du -h "$a" | cut -f1)) into containerd $CONTAINERD_ADDRESS (namespace k8s.io)"
     t=$SECONDS
+    # grep -v exits 1 when it passes no line (ctr printed nothing but its warning): under pipefail
+    # that would read as a failed import, so only ctr's own status counts; `images ls` checks below.
     ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images import \
-        --snapshotter "${CONTAINERD_SNAPSHOTTER:-overlayfs}" "$a" 2>&1 | grep --line-buffered -v "$CTR_NOISE" | sed -u 's/^/    /' \
+        --snapshotter "${CONTAINERD_SNAPSHOTTER:-overlayfs}" "$a" 2>&1 \
+        | { grep --line-buffered -v "$CTR_NOISE" || true; } | sed -u 's/^/    /' \
       || fail "ctr images import $a failed (output above)"
     listed="$(ctr --address "$CONTAINERD_ADDRESS" -n k8s.io images ls -q 2>/dev/null)" || fail "ctr images ls failed"
     grep -qxF "$ref" <<<"$listed" \

@@ -50,10 +50,13 @@ export function run(cmd: string, args: string[], options: RunOptions = {}): Prom
   });
 }
 
-/** Like run(), but a non-zero exit throws with both outputs. */
+/**
+ * Like run(), but a non-zero exit throws with both outputs, stderr last: that is where a script's
+ * own error line is, and a log cut short keeps the tail.
+ */
 export async function ok(cmd: string, args: string[], options: RunOptions = {}): Promise<Run> {
   const r = await run(cmd, args, options);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.code}):\n${r.stderr}\n${r.stdout}`);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
   return r;
 }
 
