@@ -3,6 +3,7 @@ import { authSettings } from '../http/auth/settings.js';
 import {
   COMPRESSIONS,
   type Compression,
+  DEFAULT_COMMIT_INTERVAL_MS,
   DEFAULT_COMPRESSION,
   DEFAULT_FETCH,
   type FetchTuning,
@@ -63,6 +64,12 @@ export function baseSettings(defaultPort: number) {
       'Most bytes one fetch returns over all partitions',
       DEFAULT_FETCH.maxBytes,
       { min: 1024 },
+    ),
+    kafkaCommitIntervalMs: int(
+      'KAFKA_COMMIT_INTERVAL_MS',
+      "How often a consumer commits its offsets, every partition's progress in one request (0: after every batch); a crash or rebalance redelivers what came since, which the inbox drops, and the group's committed offsets (the lag autoscaling reads) trail by up to this much",
+      DEFAULT_COMMIT_INTERVAL_MS,
+      { min: 0, max: 60_000 },
     ),
     ...kafkaSecuritySettings(),
     databaseUrl: optional('DATABASE_URL', 'PostgreSQL URL; unset means embedded PGlite in PGLITE_DIR'),
@@ -155,9 +162,11 @@ export function kafkaTuning(config: {
   kafkaFetchMaxWaitMs: number;
   kafkaFetchMaxBytesPerPartition: number;
   kafkaFetchMaxBytes: number;
-}): { compression: Compression; fetch: FetchTuning } {
+  kafkaCommitIntervalMs: number;
+}): { compression: Compression; fetch: FetchTuning; commitIntervalMs: number } {
   return {
     compression: config.kafkaCompression,
+    commitIntervalMs: config.kafkaCommitIntervalMs,
     fetch: {
       minBytes: config.kafkaFetchMinBytes,
       maxWaitTimeInMs: config.kafkaFetchMaxWaitMs,

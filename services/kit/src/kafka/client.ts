@@ -20,9 +20,16 @@ import type { Logger } from 'pino';
 import type { ObservedTopic, TopicAction } from '../topics/types.js';
 import type { KafkaAcl, KafkaOperation } from './acls.js';
 import { CODECS } from './codecs.js';
+import { byTopic, type PartitionOffset, PendingOffsets } from './pending-offsets.js';
 import type { IncomingRecord, OutgoingRecord } from './records.js';
 import { type KafkaSecurity, PLAINTEXT } from './security.js';
-import { type Compression, DEFAULT_COMPRESSION, DEFAULT_FETCH, type FetchTuning } from './tuning.js';
+import {
+  type Compression,
+  DEFAULT_COMMIT_INTERVAL_MS,
+  DEFAULT_COMPRESSION,
+  DEFAULT_FETCH,
+  type FetchTuning,
+} from './tuning.js';
 
 export interface KafkaOptions {
   brokers: string[];
@@ -34,6 +41,8 @@ export interface KafkaOptions {
   compression?: Compression;
   /** Consumers' fetch settings; unset fields keep DEFAULT_FETCH. */
   fetch?: Partial<FetchTuning>;
+  /** How often consumers commit their offsets (default DEFAULT_COMMIT_INTERVAL_MS; 0: every batch). */
+  commitIntervalMs?: number;
   /** TLS and SASL (default plaintext); from a config: kafkaSecurity(config). */
   security?: KafkaSecurity;
 }
@@ -63,7 +72,11 @@ export interface FetchedBatch {
   isActive(): boolean;
   /** True once the partition belongs to another member: do not even commit what is done. */
   isRevoked(): boolean;
-  /** Commits `nextOffset` (the offset of the next record to read) for this partition. */
+  /**
+   * Marks the partition done up to `nextOffset` (the offset of the next record to read). The group
+   * commit happens now when the commit interval has passed (or the consumer is stopping), else with
+   * the next one, together with the other partitions' progress.
+   */
   commit(nextOffset: string): Promise<void>;
 }
 
@@ -297,6 +310,9 @@ const DISCONNECT_TIMEOUT_MS = 10_000;
  */
 export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions): Promise<GroupConsumer> {
   const stallTimeoutMs = options.stallTimeoutMs ?? 60_000;
+  const commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
+  const pending = new PendingOffsets();
+  let lastCommit = 0;
   let current: Consumer | undefined;
   let joined = false;
   let closing = false;
@@ -306,10 +322,37 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
   const touch = () => {
     lastActivity = Date.now();
   };
+  /** Commits every partition's pending offset in one request; a failed one is kept for the next. */
+  const commitPending = async (send: (offsets: PartitionOffset[]) => Promise<void>) => {
+    const offsets = pending.take();
+    if (offsets.length === 0) return;
+    lastCommit = Date.now();
+    try {
+      await send(offsets);
+    } catch (error) {
+      pending.restore(offsets);
+      throw error;
+    }
+  };
+  // Between batches (a partition gone quiet) nothing else would commit its last slice.
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    const consumer = current;
+    if (sweeping || closing || !consumer || pending.size === 0 || Date.now() - lastCommit < commitIntervalMs) return;
+    sweeping = commitPending((offsets) => consumer.commitOffsets(offsets))
+      .catch((error) =>
+        options.logger.debug({ err: error, groupId: options.groupId }, 'offset commit failed; retried with the next'),
+      )
+      .finally(() => {
+        sweeping = undefined;
+      });
+  };
 
   const build = async (): Promise<Consumer> => {
     const consumer: Consumer = groupConsumer(options);
     consumer.on(consumer.events.GROUP_JOIN, () => {
+      // A new generation reads on from the group's committed offsets; what was pending is redelivered.
+      pending.clear();
       joined = true;
       problem = undefined;
       touch();
@@ -345,11 +388,11 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
             touch();
             // resolveOffset moves kafkajs' fetch position past the batch; a commit alone would not.
             resolveOffset((BigInt(offset) - 1n).toString());
+            pending.set(batch.topic, batch.partition, offset);
+            if (!closing && Date.now() - lastCommit < commitIntervalMs) return;
             // Not consumer.commitOffsets: it silently does nothing once the consumer is stopping,
             // which would drop the offsets of the batch a SIGTERM lets finish.
-            await commitOffsetsIfNecessary({
-              topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }],
-            });
+            await commitPending((offsets) => commitOffsetsIfNecessary({ topics: byTopic(offsets) }));
           },
         });
       },
@@ -383,6 +426,9 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
   };
 
   current = await build();
+  // Twice per interval, so a quiet partition's last slice is committed within 1.5 intervals.
+  const committer = commitIntervalMs > 0 ? setInterval(sweep, Math.max(10, commitIntervalMs / 2)) : undefined;
+  committer?.unref();
   const watchdog = setInterval(
     () => {
       if (!closing && joined && Date.now() - lastActivity > stallTimeoutMs) {
@@ -399,9 +445,21 @@ export async function startGroupConsumer(options: KafkaOptions & ConsumerOptions
     async close() {
       closing = true;
       clearInterval(watchdog);
+      clearInterval(committer);
       joined = false;
       problem = 'stopping';
       await rebuilding;
+      await sweeping;
+      // While the consumer still runs: batches that finish during the disconnect commit their own.
+      const consumer = current;
+      await commitPending(async (offsets) => {
+        await consumer?.commitOffsets(offsets);
+      }).catch((error) =>
+        options.logger.warn(
+          { err: error, groupId: options.groupId },
+          'final offset commit failed; the next member redoes those records',
+        ),
+      );
       await current?.disconnect();
     },
   };

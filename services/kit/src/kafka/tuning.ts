@@ -34,3 +34,12 @@ export const DEFAULT_FETCH: FetchTuning = {
   maxBytesPerPartition: 1_048_576,
   maxBytes: 10_485_760,
 };
+
+/**
+ * How often a consumer commits its offsets: the progress of every partition since the last commit
+ * goes out in one OffsetCommit request. 0 commits after every slice. A crash or a rebalance
+ * redelivers what was processed since the last commit; the inbox drops those records, so the
+ * interval costs some redone reads, never a duplicated effect. It is also how stale the group's
+ * committed offsets (and the lag the autoscaler reads from them) can be.
+ */
+export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
