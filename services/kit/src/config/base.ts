@@ -67,7 +67,7 @@ export function baseSettings(defaultPort: number) {
     ),
     kafkaCommitIntervalMs: int(
       'KAFKA_COMMIT_INTERVAL_MS',
-      "How often a consumer commits its offsets, every partition's progress in one request (0: after every batch); a crash or rebalance redelivers what came since, which the inbox drops, and the group's committed offsets (the lag autoscaling reads) trail by up to this much",
+      "How often a consumer commits its offsets, every partition's progress in one request (0: after every batch); a crash or rebalance redelivers what came since, which the inbox drops, and the group's committed offsets (the lag autoscaling reads) trail by up to 1.5 times this",
       DEFAULT_COMMIT_INTERVAL_MS,
       { min: 0, max: 60_000 },
     ),

@@ -39,7 +39,8 @@ export const DEFAULT_FETCH: FetchTuning = {
  * How often a consumer commits its offsets: the progress of every partition since the last commit
  * goes out in one OffsetCommit request. 0 commits after every slice. A crash or a rebalance
  * redelivers what was processed since the last commit; the inbox drops those records, so the
- * interval costs some redone reads, never a duplicated effect. It is also how stale the group's
- * committed offsets (and the lag the autoscaler reads from them) can be.
+ * interval costs some redone reads, never a duplicated effect. The group's committed offsets (and
+ * the lag the autoscaler reads from them) trail by up to 1.5 intervals: a quiet partition's last
+ * slice waits for the sweep, which runs twice per interval.
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
