@@ -23,11 +23,12 @@ export interface RelayOptions {
 
 /**
  * Publishes outbox rows. A commit kicks it right away; a periodic sweep catches leftovers. Both go
- * through one loop that reads rows in id order, sends them, then deletes them, each statement on
- * its own (no transaction is open while Kafka is called), on the connection that holds the
- * schema's relay lock (RelayLeadership): only one relay per schema publishes at a time, so per-key
- * order holds across replicas. A row is deleted only after Kafka acknowledged it: a crash in
- * between publishes it again (consumers' inboxes drop the duplicate), never loses it.
+ * through one loop that reads rows in id order and sends them, each statement on its own (no
+ * transaction is open while Kafka is called), on the connection that holds the schema's relay lock
+ * (RelayLeadership): only one relay per schema publishes at a time, so per-key order holds across
+ * replicas. A row is deleted only after Kafka acknowledged it, by the next read (one round trip per
+ * batch, not two; at the latest the next sweep's) or at shutdown: a crash in between publishes it
+ * again (consumers' inboxes drop the duplicate), never loses it.
  */
 export class OutboxRelay {
   private readonly loop: KickLoop;
@@ -35,6 +36,8 @@ export class OutboxRelay {
   private readonly leadership: RelayLeadership;
   /** The last run emptied the outbox: the backlog gauge is 0 without counting rows. */
   private drained = false;
+  /** Rows Kafka acknowledged, deleted by the next read (or at shutdown). */
+  private published: string[] = [];
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 500;
@@ -66,6 +69,10 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     await this.loop.stop();
     await this.drain().catch((error) => this.options.logger.warn({ err: error }, 'outbox flush at shutdown failed'));
+    // Any connection will do: deleting published rows needs no lock, and a failure only republishes them.
+    await deleteOutbox(this.options.db, this.published).catch((error) =>
+      this.options.logger.warn({ err: error }, 'could not delete published outbox rows at shutdown'),
+    );
     await this.leadership.release().catch(() => undefined);
   }
 
@@ -87,7 +94,8 @@ export class OutboxRelay {
   /** One batch: read, send, delete; returns how many rows it published. */
   private async publishBatch(leader: Queryable): Promise<number> {
     const { producer, metrics, faults = noFaults } = this.options;
-    const rows = await readOutbox(leader, this.batchSize);
+    const rows = await readOutbox(leader, this.batchSize, this.published);
+    this.published = [];
     if (rows.length === 0) return 0;
     const spans = sendSpans(rows);
     try {
@@ -99,10 +107,7 @@ export class OutboxRelay {
       for (const span of spans) span.end();
     }
     faults.at('after-publish-before-outbox-delete');
-    await deleteOutbox(
-      leader,
-      rows.map((r) => r.id),
-    );
+    this.published = rows.map((r) => r.id);
     for (const row of rows) metrics.produced.inc({ topic: row.topic });
     return rows.length;
   }
@@ -114,7 +119,7 @@ export class OutboxRelay {
       return;
     }
     try {
-      const backlog = await outboxBacklog(this.options.db);
+      const backlog = await outboxBacklog(this.options.db, this.published);
       this.options.metrics.outboxBacklog.set(backlog.rows);
       this.options.metrics.outboxAge.set(backlog.oldestAgeSeconds);
     } catch (error) {
