@@ -56,7 +56,7 @@ async function run(url: string, schema: string, named: boolean, statements: numb
           await applyTransition(db, orderId, paid);
           return;
         case 2:
-          await claimEvents(db, 'bench', [randomUUID()]);
+          await claimEvents(db, [{ id: randomUUID(), topic: 'bench' }]);
           return;
         default:
           await saveState(db, orderId, undo, []);

@@ -77,11 +77,14 @@ interface Harness {
 
 async function harness(
   handlers: Handlers | BatchHandler,
-  extra: Partial<Pick<ConsumerOptions, 'faults' | 'maxBatchRecords' | 'afterBatch'>> = {},
+  extra: Partial<Pick<ConsumerOptions, 'faults' | 'maxBatchRecords' | 'afterBatch' | 'concurrency'>> = {},
+  /** The topic's partitions, and records already on it when the consumer starts. */
+  topicSetup: { partitions?: number; backlog?: OutgoingRecord[] } = {},
 ): Promise<Harness> {
   const topic = uniqueName('test.orders');
   const group = uniqueName('group');
-  await createTestTopic(topic);
+  await createTestTopic(topic, topicSetup.partitions);
+  if (topicSetup.backlog) await producer.send(topicSetup.backlog.map((r) => ({ ...r, topic })));
   const metrics = createKitMetrics(new Registry());
   const logger = testLogger();
   const relay = new OutboxRelay({ db, producer, metrics, logger, sweepMs: 200 });
@@ -279,6 +282,50 @@ describe('consumer runner on the real broker and PostgreSQL', () => {
     expect(calls).toEqual([2, 1, 1, 1, 1]);
     expect(await effectsOf(after.data.orderId)).toBe(1);
     expect(await effectsOf((good[0] as Event<'ecom.order.created.v1'>).data.orderId)).toBe(1);
+    const [letter] = await deadLettersOf(poison.id);
+    expect(letter?.headers).toMatchObject({ dlq_error_class: 'TypeError', dlq_attempts: '3' });
+  });
+
+  it('handles the slices of one fetch from several partitions in one transaction, each event once', async () => {
+    await db.query('CREATE TABLE IF NOT EXISTS test_handled (ce_id text NOT NULL, tx bigint NOT NULL)');
+    const events = Array.from({ length: 24 }, () => orderCreated());
+    const h = await harness(
+      {
+        'ecom.order.created.v1': async (event, { tx }) => {
+          await tx.query('INSERT INTO test_handled (ce_id, tx) VALUES ($1, txid_current())', [event.id]);
+        },
+      },
+      { concurrency: 3 },
+      { partitions: 3, backlog: events.map((e) => codec.encode(e)) },
+    );
+    await h.caughtUp();
+    const { rows } = await db.query<{ ce_id: string; tx: string }>(
+      'SELECT ce_id, tx::text FROM test_handled WHERE ce_id = ANY($1)',
+      [events.map((e) => e.id)],
+    );
+    expect(rows.map((r) => r.ce_id).sort()).toEqual(events.map((e) => e.id).sort());
+    // The backlog was there before the first fetch, so that fetch returned every partition's batch.
+    const perPartition = await admin.groupLag(uniqueName('no-such-group'), h.topic);
+    expect([...perPartition.values()].filter((n) => n > 0).length).toBeGreaterThan(1);
+    expect(new Set(rows.map((r) => r.tx)).size).toBe(1);
+  });
+
+  it('redoes each gathered slice on its own when their shared transaction fails: a poison in one partition holds back no other', async () => {
+    const poison = orderCreated();
+    const good = Array.from({ length: 23 }, () => orderCreated());
+    const h = await harness(
+      {
+        'ecom.order.created.v1': async (event, { tx }) => {
+          if (event.id === poison.id) throw new TypeError('cannot process this order');
+          await tx.query('INSERT INTO test_effects (order_id, ce_id) VALUES ($1, $2)', [event.data.orderId, event.id]);
+        },
+      },
+      { concurrency: 3 },
+      { partitions: 3, backlog: [...good, poison].map((e) => codec.encode(e)) },
+    );
+    await h.caughtUp();
+    for (const e of good) expect(await effectsOf(e.data.orderId), e.id).toBe(1);
+    expect(await effectsOf(poison.data.orderId)).toBe(0);
     const [letter] = await deadLettersOf(poison.id);
     expect(letter?.headers).toMatchObject({ dlq_error_class: 'TypeError', dlq_attempts: '3' });
   });

@@ -23,6 +23,7 @@ import { PendingEvents } from '../outbox/writer.js';
 import { failSpan, inSpan, orderIdOf, startCreateSpan, startProcessSpan, traceparentOf } from '../telemetry/spans.js';
 import { deadLetter, retryDelayMs } from './dead-letter.js';
 import { claimDeadLetters } from './dead-letter-store.js';
+import { TurnGatherer } from './gather.js';
 
 export interface HandlerContext {
   /** The transaction the inbox entry and the outbox rows are written in: write state through it. */
@@ -104,7 +105,10 @@ export interface ConsumerOptions {
   faults?: Faults;
   maxAttempts: number;
   retryBaseMs: number;
-  /** Partitions processed at once, each batch on its own connection. */
+  /**
+   * Partitions processed at once. The slices of one fetch that start together share one
+   * transaction (at most maxBatchRecords); one that is redone alone has its own connection.
+   */
   concurrency?: number;
   /** Most records in one transaction; a larger fetched batch is processed (and committed) in slices. */
   maxBatchRecords?: number;
@@ -124,6 +128,12 @@ type Item =
   | { kind: 'undecodable'; record: IncomingRecord; error: EventDecodeError };
 
 type EventItem = Extract<Item, { kind: 'event' }>;
+
+/** A slice of one partition's fetched batch, as it waits to be processed together with others. */
+interface Slice {
+  items: Item[];
+  batch: FetchedBatch;
+}
 
 /**
  * Marks an error thrown by a handler, as opposed to one of the runner's own I/O. `item` is the
@@ -164,12 +174,15 @@ function errorCode(error: unknown): string {
 }
 
 const MAX_TRANSIENT_DELAY_MS = 5_000;
+const DEFAULT_MAX_BATCH_RECORDS = 200;
 
 /**
  * Runs handlers for a consumer group with effectively-once state changes: every handled event's
  * ce_id goes into the inbox in the transaction of the handler's writes and emitted events, and the
  * offset is committed only after that transaction. A fetched batch is processed in slices of at
- * most maxBatchRecords, one transaction each, committed one by one.
+ * most maxBatchRecords, committed one by one; the slices of different partitions that start in the
+ * same turn (one fetch's batches) are first tried in one transaction together (up to
+ * maxBatchRecords), and any failure of that transaction redoes each slice on its own, as below.
  * - A transient database error (deadlock, lost connection, shutdown) redoes the slice after a
  *   jittered backoff, as long as it lasts, heartbeating meanwhile; it never counts as an attempt.
  * - A handler error rolls the slice back and redoes it record by record, the failing record retried
@@ -180,6 +193,11 @@ const MAX_TRANSIENT_DELAY_MS = 5_000;
 export async function startConsumer(options: ConsumerOptions): Promise<RunningConsumer> {
   const { groupId, metrics } = options;
   const handled = handledTypes(options.handlers);
+  const together = new TurnGatherer<Slice, boolean>(
+    options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS,
+    (slice) => slice.items.length,
+    (slices) => processTogether(slices, options),
+  );
   const consumer: GroupConsumer = await startGroupConsumer({
     ...options.kafka,
     groupId,
@@ -187,7 +205,7 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
     concurrency: options.concurrency ?? 3,
     onGroupJoin: () => metrics.rebalances.inc({ group: groupId }),
     onRestart: (reason) => metrics.consumerRestarts.inc({ group: groupId, reason }),
-    onBatch: (batch) => processBatch(batch, handled, options),
+    onBatch: (batch) => processBatch(batch, handled, together, options),
   });
   return { health: () => consumer.health(), close: () => consumer.close() };
 }
@@ -195,10 +213,11 @@ export async function startConsumer(options: ConsumerOptions): Promise<RunningCo
 async function processBatch(
   batch: FetchedBatch,
   handled: ReadonlySet<string>,
+  together: TurnGatherer<Slice, boolean>,
   options: ConsumerOptions,
 ): Promise<void> {
   const faults = options.faults ?? noFaults;
-  const size = options.maxBatchRecords ?? 200;
+  const size = options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
   const labels = { topic: batch.topic, group: options.groupId };
   for (let start = 0; start < batch.records.length; start += size) {
     if (batch.isRevoked()) return;
@@ -209,7 +228,7 @@ async function processBatch(
     const items = records.map((record) => decode(record, handled, options));
     // A slice with nothing to handle or dead-letter (types this group ignores) needs no transaction.
     const work = items.some((i) => i.kind !== 'ignored');
-    if (work && !(await whileTransient(batch, options, () => processItems(items, batch, options)))) return;
+    if (work && !(await processSlice({ items, batch }, together, options))) return;
     faults.at('after-db-commit-before-offset-commit');
     // A partition revoked meanwhile belongs to another member now, which redoes the slice; its
     // inbox drops what this one committed. Stopping is not revoking: the slice is committed.
@@ -225,6 +244,36 @@ async function processBatch(
     if (!batch.isActive()) return;
     await batch.heartbeat();
   }
+}
+
+/**
+ * Processes a slice, together with the other partitions' slices of this turn when that works, else
+ * on its own; false if the batch stopped being ours meanwhile. A slice with a record to
+ * dead-letter as undecodable is never gathered: its dead-letter positions are claimed per partition.
+ */
+async function processSlice(slice: Slice, together: TurnGatherer<Slice, boolean>, options: ConsumerOptions) {
+  const gatherable = slice.items.every((i) => i.kind !== 'undecodable');
+  if (gatherable && (await together.join(slice))) return true;
+  return whileTransient(slice.batch, options, () => processItems(slice.items, slice.batch, options));
+}
+
+/**
+ * One transaction for the slices of several partitions; false (each is then redone on its own, so
+ * a failing handler is retried and dead-lettered within its partition, a transient error waited
+ * out per slice) when it fails, or when there is only one slice: that one takes the usual path.
+ */
+async function processTogether(slices: Slice[], options: ConsumerOptions): Promise<boolean> {
+  if (slices.length < 2) return false;
+  try {
+    await runInOneTransaction(
+      slices.flatMap((s) => s.items),
+      options,
+    );
+  } catch (error) {
+    options.logger.debug({ err: error, slices: slices.length }, 'gathered slices failed together; redoing each alone');
+    return false;
+  }
+  return true;
 }
 
 /**
@@ -295,22 +344,23 @@ function decode(record: IncomingRecord, handled: ReadonlySet<string>, options: C
   }
 }
 
+/** Items of one or more slices (of any partitions and topics), in one transaction. */
 async function runInOneTransaction(items: Item[], options: ConsumerOptions): Promise<void> {
   const faults = options.faults ?? noFaults;
   const events = items.filter((i): i is EventItem => i.kind === 'event');
   const undecodable = items.filter((i) => i.kind === 'undecodable');
   const pending = new PendingEvents(options.service, options.codec);
-  const topic = items[0]?.record.topic ?? '';
-  let handled = 0;
+  let duplicates: EventItem[] = [];
   let lettered: typeof undecodable = [];
   await options.db.transaction(async (tx) => {
     const fresh = await claimEvents(
       tx,
-      topic,
-      events.map((i) => i.event.id),
+      events.map((i) => ({ id: i.event.id, topic: i.record.topic })),
     );
     // delete: a ce_id twice in one batch is a redelivery, handled once.
     const toHandle = events.filter((item) => fresh.delete(item.event.id));
+    const chosen = new Set(toHandle);
+    duplicates = events.filter((item) => !chosen.has(item));
     if (options.beforeBatch && toHandle.length > 0) {
       await options.beforeBatch(
         toHandle.map((i) => i.event),
@@ -337,7 +387,6 @@ async function runInOneTransaction(items: Item[], options: ConsumerOptions): Pro
         await handle(options.handlers, item, tx, pending, options);
       }
     }
-    handled = toHandle.length;
     if (options.afterBatch && toHandle.length > 0) {
       await options.afterBatch(
         toHandle.map((i) => i.event),
@@ -351,10 +400,9 @@ async function runInOneTransaction(items: Item[], options: ConsumerOptions): Pro
     faults.at(lettered.length > 0 ? 'dlq-write-before-offset-commit' : 'after-db-commit-before-publish');
     options.relay.kick();
   }
-  if (events.length > handled) {
-    options.metrics.duplicates.inc({ topic, group: options.groupId }, events.length - handled);
-  }
+  for (const item of duplicates) options.metrics.duplicates.inc({ topic: item.record.topic, group: options.groupId });
   for (const item of lettered) {
+    const { topic } = item.record;
     options.metrics.deadLettered.inc({ topic, group: options.groupId, error_class: item.error.errorClass });
     options.logger.error({ reason: item.error.message, ...logFields(item) }, 'undecodable record dead-lettered');
   }
