@@ -37,8 +37,16 @@ function relayWith(p: RecordProducer): OutboxRelay {
   return new OutboxRelay({ db, producer: p, metrics: createKitMetrics(new Registry()), logger, sweepMs: 100 });
 }
 
-/** Commits one unit of work per (product, step): stock updates whose quantityChange is the step number. */
-async function commitUpdates(writer: EventWriter, products: string[], steps: number): Promise<void> {
+/**
+ * Commits one unit of work per (product, step): stock updates whose quantityChange is the step
+ * number; `afterStep` runs after each step's commit.
+ */
+async function commitUpdates(
+  writer: EventWriter,
+  products: string[],
+  steps: number,
+  afterStep: () => Promise<void> = async () => {},
+): Promise<void> {
   for (let step = 1; step <= steps; step++) {
     await writer.transact(async (_tx, emit) => {
       for (const productId of products) {
@@ -56,6 +64,7 @@ async function commitUpdates(writer: EventWriter, products: string[], steps: num
         );
       }
     });
+    await afterStep();
   }
 }
 
@@ -233,23 +242,7 @@ describe('transactional outbox on the real broker and PostgreSQL', () => {
       );
     try {
       // Each flush publishes the new row in the same statement that deletes the previous batch's.
-      for (let step = 1; step <= 3; step++) {
-        await writer.transact(async (_tx, emit) => {
-          emit(
-            'ecom.inventory.updated.v1',
-            {
-              productId,
-              quantityChange: step,
-              operation: 'ADD',
-              reason: 'RESTOCK',
-              quantityOnHand: step,
-              available: step,
-            },
-            { correlationId: productId },
-          );
-        });
-        await relay.flush();
-      }
+      await commitUpdates(writer, [productId], 3, () => relay.flush());
       const records = await readTopic(
         'ecom.inventory',
         (rs) => (stepsByProduct(rs, [productId]).get(productId)?.length ?? 0) >= 3,
