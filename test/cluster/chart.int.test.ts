@@ -534,7 +534,7 @@ describe('charts/ecom on a real one-node cluster (local/cluster)', () => {
         currency: 'EUR',
         items: [{ productId: product, quantity: 1, price: '2.00' }],
       });
-      expect(known.status).toBe(201);
+      expect(known.status, JSON.stringify(known.body)).toBe(201);
       const placed: string[] = [known.body.orderId];
       expect((await release.history()).map((h) => h.revision)).toEqual([1]);
 

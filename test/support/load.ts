@@ -60,7 +60,7 @@ function order(options: LoadOptions, i: number): Attempt {
   };
 }
 
-async function post(attempt: Attempt, timeoutMs: number): Promise<{ status: number; orderId?: string }> {
+async function post(attempt: Attempt, timeoutMs: number): Promise<{ status: number; text: string; orderId?: string }> {
   const res = await fetch(`${baseUrl('order')}/api/orders`, {
     method: 'POST',
     // As the customer itself: its token's subject is the order's customer.
@@ -74,7 +74,7 @@ async function post(attempt: Attempt, timeoutMs: number): Promise<{ status: numb
   });
   const text = await res.text();
   const orderId = res.status === 201 ? (JSON.parse(text) as { orderId: string }).orderId : undefined;
-  return { status: res.status, ...(orderId ? { orderId } : {}) };
+  return { status: res.status, text, ...(orderId ? { orderId } : {}) };
 }
 
 /** POSTs until a 201 (or 4xx other than 409) or the deadline; undefined when it gave up. */
@@ -84,7 +84,8 @@ async function placeWithRetries(attempt: Attempt, retryForMs: number, result: Lo
     try {
       const res = await post(attempt, 10_000);
       if (res.orderId) return res.orderId;
-      if (res.status < 500 && res.status !== 409) throw new Error(`order ${attempt.key} refused: ${res.status}`);
+      if (res.status < 500 && res.status !== 409)
+        throw new Error(`order ${attempt.key} refused: ${res.status} ${res.text.slice(0, 300)}`);
     } catch (error) {
       if ((error as Error).message.includes('refused:')) throw error;
       // network error or timeout: the service is restarting
